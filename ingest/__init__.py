@@ -1,0 +1,1 @@
+"""Landing-zone contracts, reading, validation, raw archive, demo data and the genai-prices loader."""

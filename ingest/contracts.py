@@ -1,0 +1,257 @@
+"""The landing-zone data contracts (DESIGN §3): one `Dataset` per landing folder.
+
+A contract says which columns a file of that dataset has, which are required, how each is typed in the raw
+archive, and which row-level rules apply. `ingest.validate` enforces it; the dbt sources declare the same
+columns (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import polars as pl
+
+
+class Kind(Enum):
+    """How a landing value is parsed and stored in raw."""
+
+    TEXT = "text"
+    DATE = "date"
+    MONEY = "money"  # decimal(18,6): sums are exact and independent of row order
+    PRICE = "price"  # decimal(18,9): a rate, per unit, can be tiny
+    FLOAT = "float"
+    INT = "int"
+    BOOL = "bool"
+    TIMESTAMP = "timestamp"  # UTC, microseconds
+    QUARTER = "quarter"  # '2025Q3' or a date inside it; stored as text plus <name>_start (date)
+
+    @property
+    def dtype(self) -> pl.DataType:
+        return {
+            Kind.TEXT: pl.String(),
+            Kind.DATE: pl.Date(),
+            Kind.MONEY: pl.Decimal(18, 6),
+            Kind.PRICE: pl.Decimal(18, 9),
+            Kind.FLOAT: pl.Float64(),
+            Kind.INT: pl.Int64(),
+            Kind.BOOL: pl.Boolean(),
+            Kind.TIMESTAMP: pl.Datetime("us"),
+            Kind.QUARTER: pl.String(),
+        }[self]
+
+    @property
+    def sql_type(self) -> str:
+        return {
+            Kind.TEXT: "varchar",
+            Kind.DATE: "date",
+            Kind.MONEY: "decimal(18,6)",
+            Kind.PRICE: "decimal(18,9)",
+            Kind.FLOAT: "double",
+            Kind.INT: "bigint",
+            Kind.BOOL: "boolean",
+            Kind.TIMESTAMP: "timestamp",
+            Kind.QUARTER: "varchar",
+        }[self]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind = Kind.TEXT
+    required: bool = False
+    accepted: tuple[str, ...] | None = None  # allowed values (for `;`-lists: allowed items)
+    list_separator: str | None = None  # the value is a list of accepted items joined by this
+    references: str | None = None  # "vendors" | "accounts" | "indicators": value must be known
+    non_negative: bool = False
+    not_future: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    source: str
+    name: str
+    columns: tuple[Column, ...]
+    unique_key: tuple[str, ...] = ()  # a repeated key inside one file rejects the later rows
+    from_package: bool = False  # loaded from an installed package, not from landing files
+    description: str = ""
+    order: int = 0  # ingest order: reference data (vendors, accounts) before the rows that point at it
+
+    @property
+    def key(self) -> str:
+        return f"{self.source}/{self.name}"
+
+    @property
+    def relation(self) -> str:
+        """Name of the raw relation dbt reads (schema `raw`)."""
+        return f"{self.source}__{self.name}"
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def raw_columns(self) -> list[tuple[str, Kind]]:
+        """Columns of the raw archive in order: contract columns (plus derived *_start), then lineage."""
+        out: list[tuple[str, Kind]] = []
+        for c in self.columns:
+            out.append((c.name, c.kind))
+            if c.kind is Kind.QUARTER:
+                out.append((f"{c.name}_start", Kind.DATE))
+        return out + LINEAGE
+
+
+LINEAGE: list[tuple[str, Kind]] = [
+    ("_source_file", Kind.TEXT),
+    ("_file_sha256", Kind.TEXT),
+    ("_row_number", Kind.INT),
+    ("_loaded_at", Kind.TIMESTAMP),  # UTC time of the load
+]
+
+BUSINESS_MODELS = (
+    "subscription",
+    "api_usage",
+    "licensing",
+    "advertising",
+    "services",
+    "hardware_bundle",
+    "freemium",
+    "data_platform",
+)
+SEGMENTS = ("enterprise", "smb", "consumer")
+INDUSTRIES = (
+    "finance",
+    "healthcare",
+    "manufacturing",
+    "retail",
+    "education",
+    "software",
+    "public_sector",
+    "other",
+)
+PRICE_TYPES = ("input", "output", "cache_read", "cache_write", "request", "seat_month")
+PLANS = ("free", "pro", "team", "enterprise", "api")
+
+VENDORS = Dataset(
+    "market",
+    "vendors",
+    (
+        Column("vendor_id", required=True, description="vendor id; a genai-prices provider id where one exists"),
+        Column("vendor_name", required=True),
+        Column("hq_region"),
+        Column("primary_segment", accepted=("B2B", "B2C", "both")),
+        Column("ownership", accepted=("public", "private", "open_source")),
+        Column("business_models", accepted=BUSINESS_MODELS, list_separator=";"),
+    ),
+    unique_key=("vendor_id",),
+    description="vendors of models and their business profile",
+    order=0,
+)
+
+INDICATORS = Dataset(
+    "market",
+    "indicators",
+    (
+        Column("vendor_id", required=True, references="vendors"),
+        Column("period", Kind.QUARTER, required=True, description="quarter '2025Q3' or a date inside it"),
+        Column("indicator", required=True, references="indicators", description="code from the indicator catalog"),
+        Column("value", Kind.FLOAT, required=True),
+        Column("unit"),
+        Column("source", description="where the figure comes from: report, URL title"),
+        Column("as_of", Kind.DATE, not_future=True),
+    ),
+    description="vendors' reported quarterly figures, long form",
+    order=2,
+)
+
+PRICES = Dataset(
+    "pricing",
+    "prices",
+    (
+        Column("vendor_id", required=True, references="vendors"),
+        Column("model_id", required=True),
+        Column("price_type", required=True, accepted=PRICE_TYPES),
+        Column("usd_per_unit", Kind.PRICE, required=True, non_negative=True),
+        Column("effective_from", Kind.DATE, required=True),
+        Column("unit", description="e.g. mtok (million tokens), request, seat_month"),
+        Column("source"),
+    ),
+    description="users' own price lists",
+    order=2,
+)
+
+ACCOUNTS = Dataset(
+    "customers",
+    "accounts",
+    (
+        Column("account_id", required=True),
+        Column("segment", accepted=SEGMENTS),
+        Column("industry", accepted=INDUSTRIES),
+        Column("region"),
+        Column("signup_date", Kind.DATE, not_future=True),
+    ),
+    unique_key=("account_id",),
+    description="the panel of buying accounts",
+    order=0,
+)
+
+USAGE = Dataset(
+    "customers",
+    "usage",
+    (
+        Column("account_id", required=True, references="accounts"),
+        Column("vendor_id", required=True, references="vendors"),
+        Column("usage_date", Kind.DATE, required=True, not_future=True),
+        Column("amount_usd", Kind.MONEY, required=True, non_negative=True),
+        Column("model_id"),
+        Column("plan", accepted=PLANS),
+        Column("requests", Kind.INT, non_negative=True),
+        Column("tokens_input", Kind.INT, non_negative=True),
+        Column("tokens_output", Kind.INT, non_negative=True),
+    ),
+    description="daily spend line items per account and vendor (several rows a day are legal and all count)",
+    order=3,
+)
+
+GENAI_PRICES = Dataset(
+    "pricing",
+    "genai_prices",
+    (
+        Column("provider_id", required=True),
+        Column("provider_name"),
+        Column("model_id", required=True),
+        Column("model_name"),
+        Column("context_window", Kind.INT),
+        Column("deprecated", Kind.BOOL),
+        Column("price_key", description="genai-prices price field, e.g. input_mtok, requests_kcount"),
+        Column("price_type", description="input|output|cache_read|cache_write|request|... (null: no price)"),
+        Column("unit", description="mtok (per million tokens), kcount (per thousand requests), ..."),
+        Column("usd_per_unit", Kind.PRICE),
+        Column("tier_start", Kind.INT, description="tiered price: applies from this many input tokens"),
+        Column("valid_from", Kind.DATE, description="start date of a price change (null: the original price)"),
+        Column("condition", description="time-of-day window or request variant the price is limited to"),
+        Column("package_version"),
+    ),
+    from_package=True,
+    description="model prices from the installed genai-prices package",
+    order=1,
+)
+
+DATASETS: tuple[Dataset, ...] = tuple(
+    sorted((VENDORS, INDICATORS, PRICES, ACCOUNTS, USAGE, GENAI_PRICES), key=lambda d: d.order)
+)
+LANDING_DATASETS: tuple[Dataset, ...] = tuple(d for d in DATASETS if not d.from_package)
+EXTENSIONS = (".csv", ".parquet", ".json")
+
+
+def dataset(source: str, name: str) -> Dataset:
+    for d in DATASETS:
+        if d.source == source and d.name == name:
+            return d
+    raise KeyError(f"{source}/{name}")
+
+

@@ -1,0 +1,133 @@
+"""Every path and setting of modelmarket, resolved once from the environment.
+
+This is the only module that reads configuration. Everything else receives a `Settings` object.
+
+Environment variables:
+- ``MODELMARKET_HOME``: the home directory (default ``./data``), resolved to an absolute path.
+- ``MODELMARKET_PORT``: the dashboard port (default 8501).
+- ``MODELMARKET_TIMEZONE``: the timezone of the nightly schedule (default ``UTC``).
+- ``MODELMARKET_MEMORY_LIMIT``: DuckDB ``memory_limit`` for the build (default ``4GB``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
+INDICATOR_CATALOG = DBT_PROJECT_DIR / "seeds" / "indicator_catalog.csv"
+
+
+class ConfigError(ValueError):
+    """A configuration value a user set is not usable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    port: int = 8501
+    timezone: str = "UTC"
+    memory_limit: str = "4GB"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        home = Path(env.get("MODELMARKET_HOME") or "data").expanduser().resolve()
+        port_text = env.get("MODELMARKET_PORT") or "8501"
+        try:
+            port = int(port_text)
+        except ValueError:
+            raise ConfigError(f"MODELMARKET_PORT must be a port number, got {port_text!r}") from None
+        if not 0 < port < 65536:
+            raise ConfigError(f"MODELMARKET_PORT must be between 1 and 65535, got {port}")
+        return cls(
+            home=home,
+            port=port,
+            timezone=env.get("MODELMARKET_TIMEZONE") or "UTC",
+            memory_limit=env.get("MODELMARKET_MEMORY_LIMIT") or "4GB",
+        )
+
+    # --- the home directory (DESIGN §2) -------------------------------------------------------
+    @property
+    def landing_dir(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.home / "raw"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.home / "quarantine"
+
+    @property
+    def warehouse_dir(self) -> Path:
+        return self.home / "warehouse"
+
+    @property
+    def published_path(self) -> Path:
+        return self.warehouse_dir / "market.duckdb"
+
+    @property
+    def previous_path(self) -> Path:
+        return self.warehouse_dir / "market.previous.duckdb"
+
+    @property
+    def build_dir(self) -> Path:
+        return self.warehouse_dir / ".build"
+
+    @property
+    def build_path(self) -> Path:
+        return self.build_dir / "market.duckdb"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.warehouse_dir / ".refresh.lock"
+
+    @property
+    def refresh_log_path(self) -> Path:
+        """One JSON line per refresh attempt, published or not (read by `modelmarket status`)."""
+        return self.warehouse_dir / "refresh_log.jsonl"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def quality_reports_dir(self) -> Path:
+        return self.reports_dir / "quality"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+    # --- inside raw/: the archive's bookkeeping ------------------------------------------------
+    @property
+    def load_log_dir(self) -> Path:
+        return self.raw_dir / "_audit" / "load_log"
+
+    @property
+    def rejected_rows_dir(self) -> Path:
+        return self.raw_dir / "_audit" / "rejected_rows"
+
+    @property
+    def manifest_dir(self) -> Path:
+        """One Parquet file per dataset listing its current raw files; dbt registers views from it."""
+        return self.raw_dir / "_manifest"
+
+    # --- dbt ----------------------------------------------------------------------------------
+    @property
+    def dbt_project_dir(self) -> Path:
+        return DBT_PROJECT_DIR
+
+    def dbt_vars(self, warehouse_path: Path | None = None) -> dict[str, str]:
+        """The `--vars` every dbt invocation gets: absolute paths, so dbt's working directory never matters."""
+        return {
+            "warehouse_path": str(warehouse_path or self.build_path),
+            "raw_root": str(self.raw_dir),
+            "manifest_glob": str(self.manifest_dir / "*.parquet"),
+            "memory_limit": self.memory_limit,
+        }
