@@ -146,6 +146,7 @@ VENDORS = Dataset(
         Column("primary_segment", accepted=("B2B", "B2C", "both")),
         Column("ownership", accepted=("public", "private", "open_source")),
         Column("business_models", accepted=BUSINESS_MODELS, list_separator=";"),
+        Column("source", description="where the vendor record comes from; demo data says 'synthetic: ...'"),
     ),
     unique_key=("vendor_id",),
     description="vendors of models and their business profile",
@@ -255,3 +256,43 @@ def dataset(source: str, name: str) -> Dataset:
     raise KeyError(f"{source}/{name}")
 
 
+# --- the archive's own bookkeeping, also registered as raw relations for dbt -----------------------
+LOAD_LOG_COLUMNS: list[tuple[str, Kind]] = [
+    ("load_id", Kind.TEXT),
+    ("run_id", Kind.TEXT),
+    ("source", Kind.TEXT),
+    ("dataset", Kind.TEXT),
+    ("source_file", Kind.TEXT),  # path under landing/, or 'genai-prices@<version>'
+    ("file_sha256", Kind.TEXT),
+    ("file_bytes", Kind.INT),
+    ("status", Kind.TEXT),  # loaded | quarantined | refused | unrecognised
+    ("reason", Kind.TEXT),
+    ("delivered_rows", Kind.INT),
+    ("loaded_rows", Kind.INT),
+    ("rejected_rows", Kind.INT),
+    ("raw_path", Kind.TEXT),
+    ("quarantine_path", Kind.TEXT),
+    ("replaces_sha256", Kind.TEXT),  # a re-delivery (correction) of the same path replaces this version
+    ("loaded_at", Kind.TIMESTAMP),
+]
+
+REJECTED_ROWS_COLUMNS: list[tuple[str, Kind]] = [
+    ("source", Kind.TEXT),
+    ("dataset", Kind.TEXT),
+    ("source_file", Kind.TEXT),
+    ("file_sha256", Kind.TEXT),
+    ("row_number", Kind.INT),  # 1-based data row in the file (the header is not counted)
+    ("reason", Kind.TEXT),
+    ("row_json", Kind.TEXT),  # the delivered row as JSON, values as text
+    ("loaded_at", Kind.TIMESTAMP),
+]
+
+AUDIT_RELATIONS: dict[str, list[tuple[str, Kind]]] = {
+    "audit__load_log": LOAD_LOG_COLUMNS,
+    "audit__rejected_rows": REJECTED_ROWS_COLUMNS,
+}
+
+
+def raw_relations() -> dict[str, list[tuple[str, Kind]]]:
+    """Every relation of schema `raw` with its columns: the datasets and the audit logs."""
+    return {d.relation: d.raw_columns for d in DATASETS} | AUDIT_RELATIONS

@@ -1,0 +1,110 @@
+"""Read a landing file (CSV, Parquet, JSON) into a lazy Polars frame, or say why it cannot be read.
+
+CSV and JSON values arrive as text and are typed by `ingest.validate`; Parquet keeps its own types.
+Column names are trimmed and lower-cased. Nothing here judges the content against a contract.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import polars as pl
+
+NOT_UTF8 = "not valid UTF-8; save the file as UTF-8"
+
+
+class FileProblem(Exception):
+    """The whole file cannot be loaded; the message is the quarantine reason shown to the user."""
+
+
+def _normalised_names(names: list[str]) -> dict[str, str]:
+    cleaned = [n.strip().lstrip("\ufeff").strip().lower() for n in names]
+    duplicates = sorted({n for n in cleaned if cleaned.count(n) > 1})
+    if duplicates:
+        raise FileProblem(f"duplicate column name(s): {', '.join(duplicates)}")
+    if any(n == "" for n in cleaned):
+        raise FileProblem("a column has an empty name")
+    return dict(zip(names, cleaned, strict=True))
+
+
+def _read_csv(path: Path) -> pl.LazyFrame:
+    if path.stat().st_size == 0:
+        raise FileProblem("the file is empty (no header)")
+    sample_size = 1 << 16
+    with path.open("rb") as handle:
+        head = handle.read(sample_size)
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as err:
+        cut_at_end = len(head) == sample_size and err.start >= len(head) - 4  # a character split by the sample
+        if not cut_at_end:
+            raise FileProblem(NOT_UTF8 + f" (first bad byte at offset {err.start})") from None
+    header = next(csv.reader(io.StringIO(head.decode("utf-8", errors="replace").lstrip("\ufeff"))), [])
+    _normalised_names(header)  # Polars would silently rename a repeated column; say so instead
+    try:
+        frame = pl.scan_csv(path, infer_schema=False, encoding="utf8", quote_char='"', raise_if_empty=True)
+        names = frame.collect_schema().names()
+    except (pl.exceptions.PolarsError, OSError) as err:
+        raise FileProblem(f"unreadable CSV: {_first_line(err)}") from None
+    return frame.rename(_normalised_names(names))
+
+
+def _read_parquet(path: Path) -> pl.LazyFrame:
+    try:
+        frame = pl.scan_parquet(path)
+        names = frame.collect_schema().names()
+    except (pl.exceptions.PolarsError, OSError) as err:
+        raise FileProblem(f"unreadable Parquet: {_first_line(err)}") from None
+    return frame.rename(_normalised_names(names))
+
+
+def _as_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _read_json(path: Path) -> pl.LazyFrame:
+    """A JSON array of objects, or newline-delimited JSON objects."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise FileProblem(NOT_UTF8) from None
+    if not text.strip():
+        raise FileProblem("the file is empty")
+    try:
+        data = json.loads(text)
+        records = data if isinstance(data, list) else [data]
+    except json.JSONDecodeError as err:
+        try:
+            records = [json.loads(line) for line in text.splitlines() if line.strip()]
+        except json.JSONDecodeError:
+            raise FileProblem(f"malformed JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
+    if not all(isinstance(r, dict) for r in records):
+        raise FileProblem("JSON must be an array of objects or one object per line")
+    names: list[str] = []
+    for record in records:
+        names.extend(k for k in record if k not in names)
+    columns = {n: [_as_text(r.get(n)) for r in records] for n in names}
+    frame = pl.DataFrame(columns, schema={n: pl.String for n in names})
+    return frame.lazy().rename(_normalised_names(names))
+
+
+def read_landing_file(path: Path) -> pl.LazyFrame:
+    suffix = path.suffix.lower()
+    readers = {".csv": _read_csv, ".parquet": _read_parquet, ".json": _read_json}
+    if suffix not in readers:
+        raise FileProblem(f"cannot read files with extension {suffix!r}")
+    return readers[suffix](path)
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return text[0][:300] if text else type(err).__name__

@@ -1,0 +1,1 @@
+"""Dagster definitions, the refresh and publish path, and the `modelmarket` command line."""

@@ -1,0 +1,256 @@
+"""The `modelmarket` command line. Every user error is one clear line on stderr and a non-zero exit."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+
+from ingest.settings import PROJECT_ROOT, ConfigError, Settings
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one line, exit code 2."""
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# --- demo-data ---------------------------------------------------------------------------------
+def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.demo import parse_scale, write_demo_landing
+
+    try:
+        parse_scale(args.scale)
+    except ValueError as err:
+        raise UserError(str(err)) from None
+    landing = settings.landing_dir
+    if landing.exists() and any(p.is_file() for p in landing.rglob("*")) and not args.force:
+        raise UserError(f"the landing zone {landing} is not empty; use --force to write the demo files anyway")
+    summary = write_demo_landing(landing, scale=args.scale, seed=args.seed, end_month=args.end_month, progress=_say)
+    rows = ", ".join(f"{k} {v:,}" for k, v in summary.rows.items())
+    print(
+        f"wrote {len(summary.files)} synthetic files to {landing} ({rows}); usage {summary.first_day}..{summary.last_day}"
+    )
+    return 0
+
+
+# --- refresh / rollback ------------------------------------------------------------------------
+def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
+    from orchestration.refresh import run_refresh
+    from orchestration.warehouse import RefreshBusy
+
+    try:
+        outcome = run_refresh(settings, progress=_say, quiet=args.quiet)
+    except RefreshBusy as err:
+        raise UserError(str(err)) from None
+    if not outcome.success:
+        _say(f"refresh FAILED after {outcome.seconds:.1f} s; the published warehouse is unchanged")
+        for line in outcome.failed_steps:
+            _say(f"  {line}")
+        return 1
+    print(f"refresh done in {outcome.seconds:.1f} s: {outcome.message}")
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
+    from orchestration.warehouse import NothingToRollBack, RefreshBusy, rollback
+
+    try:
+        path = rollback(settings)
+    except (NothingToRollBack, RefreshBusy) as err:
+        raise UserError(str(err)) from None
+    print(f"restored the previous warehouse: {path}")
+    return 0
+
+
+# --- status ------------------------------------------------------------------------------------
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from orchestration.status import collect_status
+
+    status = collect_status(settings)
+    if args.json:
+        print(json.dumps(asdict(status), indent=2, default=str))
+        return 0
+    print(f"home: {settings.home}")
+    if status.published:
+        print(f"published warehouse: {settings.published_path} (written {status.published_at})")
+    else:
+        print("published warehouse: none yet (run `modelmarket refresh`)")
+    if status.last_run:
+        run = status.last_run
+        print(
+            f"last refresh: {run['status']} at {run['finished_at']} in {run['duration_s']} s"
+            + (f" — {run['message']}" if run.get("status") != "published" else "")
+        )
+    if status.mart_rows:
+        print("rows per mart:")
+        for name, count in status.mart_rows.items():
+            print(f"  {name:<36} {count:>12,}")
+    print("datasets (current files, rows, last loaded UTC):")
+    for item in status.freshness:
+        print(
+            f"  {item['dataset']:<24} {item['current_files']:>5} files {item['rows']:>12,} rows  "
+            f"{item['last_loaded_at'] or 'never delivered'}"
+        )
+    print(f"quarantined or refused files: {len(status.quarantined)}")
+    for item in status.quarantined[:20]:
+        print(f"  {item['source_file']}: {item['reason']}")
+    print(f"rejected rows in current files: {status.rejected_rows:,}")
+    for reason, count in list(status.rejected_by_reason.items())[:10]:
+        print(f"  {count:>8,}  {reason}")
+    return 0
+
+
+# --- sql -----------------------------------------------------------------------------------------
+def _run_query(con, query: str, as_csv: bool, max_rows: int) -> None:
+    import duckdb
+
+    try:
+        relation = con.sql(query)
+    except duckdb.Error as err:
+        raise UserError(f"SQL error: {str(err).splitlines()[0]}") from None
+    if relation is None:
+        return
+    if as_csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(relation.columns)
+        cursor = relation.fetchmany(10_000)
+        while cursor:
+            writer.writerows(cursor)
+            cursor = relation.fetchmany(10_000)
+        return
+    relation.show(max_rows=max_rows, max_width=200)
+
+
+def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
+    import duckdb
+
+    path = settings.published_path
+    if not path.exists():
+        raise UserError(f"no published warehouse at {path}; run `modelmarket refresh` first")
+    with duckdb.connect(str(path), read_only=True) as con:
+        con.execute("set enable_external_access = false")
+        if args.query:
+            _run_query(con, args.query, args.csv, args.max_rows)
+            return 0
+        interactive = sys.stdin.isatty()
+        if interactive:
+            _say(f"connected read-only to {path}; schemas: marts, audit, staging. End a query with ';', quit with .q")
+        buffer: list[str] = []
+        while True:
+            try:
+                line = (
+                    input("modelmarket> " if not buffer else "        ...> ") if interactive else sys.stdin.readline()
+                )
+            except EOFError:
+                break
+            if not interactive and line == "":
+                break
+            if line.strip() in (".q", ".quit", "exit", "quit") and not buffer:
+                break
+            buffer.append(line)
+            if line.rstrip().endswith(";"):
+                try:
+                    _run_query(con, "\n".join(buffer), args.csv, args.max_rows)
+                except UserError as err:
+                    if not interactive:
+                        raise
+                    _say(str(err))
+                buffer = []
+        if "".join(buffer).strip():
+            _run_query(con, "\n".join(buffer), args.csv, args.max_rows)
+    return 0
+
+
+# --- dashboard -------------------------------------------------------------------------------------
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def cmd_dashboard(args: argparse.Namespace, settings: Settings) -> int:
+    port = args.port or settings.port
+    if port_in_use(port):
+        raise UserError(f"port {port} is in use; set MODELMARKET_PORT or pass --port to choose another")
+    if not settings.published_path.exists():
+        _say(f"note: no published warehouse at {settings.published_path} yet; the pages will say so")
+    app = PROJECT_ROOT / "dashboards" / "app.py"
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(app),
+        "--server.port", str(port), "--server.headless", "true", "--server.address", args.address,
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    print(f"dashboard: http://localhost:{port}  (Ctrl-C to stop)", flush=True)
+    env = {"MODELMARKET_HOME": str(settings.home), "MODELMARKET_PORT": str(port)}
+    try:
+        return subprocess.call(command, env=os.environ | env)
+    except KeyboardInterrupt:
+        return 0
+
+
+# --- parser ----------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="modelmarket",
+        description="Market analytics warehouse for the LLM industry. Home: $MODELMARKET_HOME (default ./data).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo-data", help="write a synthetic, deterministic landing zone")
+    demo.add_argument("--scale", default="small", help="tiny | small | medium | large | a number of usage rows")
+    demo.add_argument("--seed", type=int, default=42, help="random seed (same seed, same files)")
+    demo.add_argument("--end-month", default="2026-10", help="last month of usage, YYYY-MM (default 2026-10)")
+    demo.add_argument("--force", action="store_true", help="write even if the landing zone already has files")
+    demo.set_defaults(func=cmd_demo_data)
+
+    refresh = sub.add_parser("refresh", help="ingest new files, build, test and publish the warehouse")
+    refresh.add_argument("--quiet", action="store_true", help="print only the outcome")
+    refresh.set_defaults(func=cmd_refresh)
+
+    status = sub.add_parser("status", help="last refresh, rows per mart, freshness, quarantined files, rejects")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(func=cmd_status)
+
+    sql = sub.add_parser("sql", help="query the published warehouse (read-only)")
+    sql.add_argument("query", nargs="?", help="a SQL query; without it, an interactive prompt (or stdin)")
+    sql.add_argument("--csv", action="store_true", help="write CSV to stdout instead of a table")
+    sql.add_argument("--max-rows", type=int, default=40, help="rows shown in table output (default 40)")
+    sql.set_defaults(func=cmd_sql)
+
+    dashboard = sub.add_parser("dashboard", help="serve the Streamlit dashboard")
+    dashboard.add_argument("--port", type=int, default=None, help="port (default $MODELMARKET_PORT or 8501)")
+    dashboard.add_argument("--address", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
+    dashboard.set_defaults(func=cmd_dashboard)
+
+    rollback = sub.add_parser("rollback", help="restore the previously published warehouse")
+    rollback.set_defaults(func=cmd_rollback)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        return args.func(args, settings)
+    except (UserError, ConfigError) as err:
+        _say(f"modelmarket: {err}")
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

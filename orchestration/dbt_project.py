@@ -1,0 +1,45 @@
+"""The one dbt project handle, and `dbt parse` so the manifest exists before Definitions load."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtCliResource, DbtProject
+
+from ingest.settings import DBT_PROJECT_DIR, Settings
+
+DBT_TARGET = "duckdb"
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target=DBT_TARGET)
+
+
+class DbtParseError(RuntimeError):
+    """dbt could not parse the project; the message holds dbt's own error lines."""
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE, target=DBT_TARGET)
+
+
+def dbt_env() -> dict[str, str]:
+    """The environment dbt runs with: no anonymous usage tracking, no version check."""
+    return os.environ | {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_VERSION_CHECK": "false"}
+
+
+def parse(settings: Settings) -> Path:
+    """Write target/manifest.json (partial parsing keeps this fast after the first time)."""
+    command = [
+        DBT_EXECUTABLE, "parse", "--quiet",
+        "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--target", DBT_TARGET, "--vars", json.dumps(settings.dbt_vars()),
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, env=dbt_env(), cwd=DBT_PROJECT_DIR, check=False)
+    if done.returncode != 0:
+        detail = (done.stdout + done.stderr).strip().splitlines()[-5:]
+        raise DbtParseError("dbt parse failed: " + " | ".join(detail))
+    return dbt_project.manifest_path

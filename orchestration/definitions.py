@@ -1,0 +1,35 @@
+"""Dagster Definitions: wiring only. Assets, checks and schedules live in orchestration/defs/<area>/."""
+
+from __future__ import annotations
+
+from dagster import Definitions, definitions, load_assets_from_modules
+
+from ingest.settings import Settings
+from orchestration.dbt_project import dbt_project, dbt_resource, parse
+from orchestration.progress import quiet, terminal_progress
+from orchestration.resources import ModelmarketResource
+
+
+def build_definitions(settings: Settings | None = None) -> Definitions:
+    settings = settings or Settings.from_env()
+    if not dbt_project.manifest_path.exists():
+        parse(settings)
+    from orchestration.defs.customers import assets as customers
+    from orchestration.defs.market import assets as market
+    from orchestration.defs.pricing import assets as pricing
+    from orchestration.defs.warehouse import assets as warehouse
+    from orchestration.defs.warehouse.jobs import nightly_refresh, nightly_schedule
+
+    return Definitions(
+        assets=load_assets_from_modules([market, pricing, customers, warehouse]),
+        jobs=[nightly_refresh],
+        schedules=[nightly_schedule(settings.timezone)],
+        resources={"dbt": dbt_resource(), "modelmarket": ModelmarketResource(home=str(settings.home))},
+        loggers={"terminal_progress": terminal_progress, "quiet": quiet},
+    )
+
+
+@definitions
+def defs() -> Definitions:
+    """Entry point for `dagster dev -m orchestration.definitions` (loaded lazily, settings from the env)."""
+    return build_definitions()

@@ -1,0 +1,130 @@
+"""Warehouse: the landing inventory, the dbt build into the private file, and publish.
+
+Order inside one run: ingest assets → `landing_inventory` (load log complete) → dbt build on a private
+copy of the published warehouse (models and their tests) → `published_warehouse` (atomic replace).
+A failing dbt test fails the dbt step, so publish never runs and the published file stays as it was.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import polars as pl
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    MaterializeResult,
+    asset,
+    multi_asset,
+)
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from ingest import archive
+from ingest.run import report_unrecognised
+from orchestration.dbt_project import dbt_project
+from orchestration.defs.customers.assets import accounts, usage
+from orchestration.defs.market.assets import indicators, vendors
+from orchestration.defs.pricing.assets import genai_prices, prices
+from orchestration.resources import ModelmarketResource
+from orchestration.warehouse import RefreshRun, prepare_build, publish, record_run, utcnow
+
+INGEST_ASSETS = [vendors, indicators, genai_prices, prices, accounts, usage]
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(
+            ["raw", "audit", "load_log"],
+            deps=INGEST_ASSETS,
+            group_name="audit",
+            kinds={"parquet"},
+            description="Every landing file seen: loaded, quarantined (with reason), refused or unrecognised.",
+        ),
+        AssetSpec(
+            ["raw", "audit", "rejected_rows"],
+            deps=INGEST_ASSETS,
+            group_name="audit",
+            kinds={"parquet"},
+            description="Rows refused by row-level validation, with reason, file and the delivered values.",
+        ),
+    ],
+)
+def landing_inventory(context: AssetExecutionContext, modelmarket: ModelmarketResource) -> Iterator[MaterializeResult]:
+    settings = modelmarket.settings()
+    outcomes = report_unrecognised(settings, run_id=context.run_id, progress=context.log.warning)
+    archive.refresh_manifests_audit(settings)
+    log = archive.read_load_log(settings)
+    this_run = log.filter(pl.col("run_id") == context.run_id)
+    yield MaterializeResult(
+        asset_key=AssetKey(["raw", "audit", "load_log"]),
+        metadata={"files_logged_this_run": this_run.height, "unrecognised_or_refused": len(outcomes)},
+    )
+    yield MaterializeResult(
+        asset_key=AssetKey(["raw", "audit", "rejected_rows"]),
+        metadata={"rows_rejected_this_run": int(this_run["rejected_rows"].sum() or 0)},
+    )
+
+
+class Translator(DagsterDbtTranslator):
+    """Models are keyed by schema and name (marts/fct_market_share); sources by their meta asset key."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
+            return AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return "warehouse"
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=Translator())
+def warehouse_dbt(context: AssetExecutionContext, dbt: DbtCliResource, modelmarket: ModelmarketResource):
+    """Copy the published warehouse to the private build file, then `dbt build` (models + tests) there."""
+    settings = modelmarket.settings()
+    prepare_build(settings)
+    context.log.info(f"building into {settings.build_path}")
+    yield from dbt.cli(["build", "--vars", json.dumps(settings.dbt_vars())], context=context).stream()
+
+
+@asset(
+    key=["warehouse", "published"],
+    deps=[warehouse_dbt],
+    group_name="warehouse",
+    kinds={"duckdb"},
+    description="warehouse/market.duckdb: the audited build, atomically replacing the published file.",
+)
+def published_warehouse(context: AssetExecutionContext, modelmarket: ModelmarketResource) -> MaterializeResult:
+    settings = modelmarket.settings()
+    log = archive.read_load_log(settings).filter(pl.col("run_id") == context.run_id)
+    started = context.instance.get_run_stats(context.run_id).start_time
+    run = RefreshRun(
+        run_id=context.run_id,
+        started_at=utcnow() if started is None else _from_timestamp(started),
+        finished_at=utcnow(),
+        status="published",
+        files_loaded=log.filter(pl.col("status") == "loaded").height,
+        files_quarantined=log.filter(pl.col("status") == "quarantined").height,
+        rows_loaded=int(log["loaded_rows"].sum() or 0),
+        rows_rejected=int(log["rejected_rows"].sum() or 0),
+    )
+    path = publish(settings, run)
+    record_run(settings, run)
+    context.log.info(f"published {path}")
+    return MaterializeResult(
+        metadata={
+            "path": str(path),
+            "bytes": path.stat().st_size,
+            "files_loaded": run.files_loaded,
+            "rows_loaded": run.rows_loaded,
+            "rows_rejected": run.rows_rejected,
+        }
+    )
+
+
+def _from_timestamp(seconds: float):
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)

@@ -1,0 +1,58 @@
+"""`modelmarket refresh`: run the `nightly_refresh` job in this process, under the refresh lock.
+
+The CLI and the schedule share this one code path: the same Definitions, the same job.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from dagster import DagsterEventType, DagsterInstance
+
+from ingest.settings import Settings
+from orchestration import dbt_project
+from orchestration.warehouse import RefreshRun, record_run, refresh_lock, utcnow
+
+
+@dataclass
+class RefreshOutcome:
+    success: bool
+    run_id: str
+    seconds: float
+    failed_steps: list[str]
+    message: str
+
+
+def _failures(result) -> list[str]:
+    lines = []
+    for event in result.all_events:
+        if event.event_type == DagsterEventType.STEP_FAILURE:
+            error = event.step_failure_data.error
+            text = (error.message if error else "failed").strip().splitlines()
+            lines.append(f"{event.step_key}: {text[0] if text else 'failed'}")
+    return lines
+
+
+def run_refresh(settings: Settings, progress: Callable[[str], None] = print, quiet: bool = False) -> RefreshOutcome:
+    """Ingest → build privately → test → publish. Raises RefreshBusy if another refresh holds the lock."""
+    started = time.monotonic()
+    started_at = utcnow()
+    with refresh_lock(settings):
+        progress("parsing the dbt project")
+        dbt_project.parse(settings)
+        from orchestration.definitions import build_definitions
+
+        job = build_definitions(settings).resolve_job_def("nightly_refresh")
+        settings.dagster_home.mkdir(parents=True, exist_ok=True)
+        with DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+            run_config = {"loggers": {"quiet" if quiet else "terminal_progress": {}}}
+            result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
+        seconds = time.monotonic() - started
+        failures = _failures(result)
+        if not result.success:
+            message = "; ".join(failures) or "the refresh failed"
+            record_run(settings, RefreshRun(result.run_id, started_at, utcnow(), "failed", message=message))
+            return RefreshOutcome(False, result.run_id, seconds, failures, message)
+        return RefreshOutcome(True, result.run_id, seconds, [], f"published {settings.published_path}")

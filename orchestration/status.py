@@ -1,0 +1,77 @@
+"""`modelmarket status`: what a person needs to know about the warehouse, read without writing anything."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+import polars as pl
+
+from ingest import archive
+from ingest.contracts import LANDING_DATASETS
+from ingest.settings import Settings
+from orchestration.warehouse import read_runs
+
+
+@dataclass
+class Status:
+    published: bool
+    published_at: str | None
+    last_run: dict[str, object] | None
+    last_success: dict[str, object] | None
+    mart_rows: dict[str, int] = field(default_factory=dict)
+    freshness: list[dict[str, object]] = field(default_factory=list)
+    quarantined: list[dict[str, object]] = field(default_factory=list)
+    rejected_rows: int = 0
+    rejected_by_reason: dict[str, int] = field(default_factory=dict)
+
+
+def mart_row_counts(settings: Settings) -> dict[str, int]:
+    if not settings.published_path.exists():
+        return {}
+    with duckdb.connect(str(settings.published_path), read_only=True) as con:
+        tables = con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' order by table_name"
+        ).fetchall()
+        return {name: con.execute(f'select count(*) from marts."{name}"').fetchone()[0] for (name,) in tables}
+
+
+def collect_status(settings: Settings) -> Status:
+    runs = read_runs(settings)
+    successes = [r for r in runs if r.get("status") == "published"]
+    published_at = None
+    if settings.published_path.exists():
+        published_at = datetime.fromtimestamp(settings.published_path.stat().st_mtime).isoformat(timespec="seconds")
+    status = Status(
+        published=settings.published_path.exists(),
+        published_at=published_at,
+        last_run=runs[-1] if runs else None,
+        last_success=successes[-1] if successes else None,
+        mart_rows=mart_row_counts(settings),
+    )
+    log = archive.read_load_log(settings)
+    for dataset in LANDING_DATASETS:
+        entries = log.filter((pl.col("source") == dataset.source) & (pl.col("dataset") == dataset.name))
+        current = archive.current_versions(entries)
+        status.freshness.append(
+            {
+                "dataset": dataset.key,
+                "current_files": current.height,
+                "rows": int(current["loaded_rows"].sum() or 0),
+                "last_loaded_at": str(current["loaded_at"].max()) if current.height else None,
+            }
+        )
+    latest = log.sort("loaded_at", "load_id").group_by("source_file", maintain_order=True).last()
+    bad = latest.filter(pl.col("status").is_in(["quarantined", "refused", "unrecognised"]))
+    status.quarantined = bad.select("source_file", "status", "reason").to_dicts()
+    current_all = archive.current_versions(log)
+    status.rejected_rows = int(current_all["rejected_rows"].sum() or 0)
+    rejected_dir = settings.rejected_rows_dir
+    files = list(rejected_dir.rglob("*.parquet")) if rejected_dir.is_dir() else []
+    if files and status.rejected_rows:
+        keys = current_all.select("source_file", "file_sha256")
+        rows = pl.scan_parquet(files).join(keys.lazy(), on=["source_file", "file_sha256"], how="semi")
+        counts = rows.group_by("reason").len().sort("len", descending=True).collect()
+        status.rejected_by_reason = dict(zip(counts["reason"].to_list(), counts["len"].to_list(), strict=True))
+    return status
