@@ -1,0 +1,23 @@
+-- The panel's accounts: the latest delivered record per account, segment 'unknown' when not given.
+
+with
+
+accounts as (
+
+    select
+        account_id,
+        segment,
+        industry,
+        region,
+        signup_date
+    from {{ ref('int_accounts_deduplicated') }}
+
+)
+
+select
+    cast(account_id as varchar) as account_id,
+    cast(segment as varchar) as segment,
+    cast(industry as varchar) as industry,
+    cast(region as varchar) as region,
+    cast(signup_date as date) as signup_date
+from accounts
