@@ -18,7 +18,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml uv.lock
 	@if ! command -v uv >/dev/null 2>&1 && [ ! -x $(BIN)/uv ]; then \
 		python3 -m venv $(VENV) && $(BIN)/pip install --quiet uv==0.13.9; fi
-	@$(UV) sync --frozen --python python3.11 --quiet
+	@$(UV) sync --frozen --compile-bytecode --python python3.11 --quiet
 	@touch $@
 	@echo "installed: $(VENV) (locked set from uv.lock)"
 
@@ -43,7 +43,7 @@ refresh: install
 # The Dagster UI on port 3000, with DAGSTER_HOME inside MODELMARKET_HOME.
 dagster: install
 	@mkdir -p "$(MODELMARKET_HOME)/dagster"
-	@$(BIN)/python -c "from ingest.settings import Settings; from orchestration.dbt_project import parse; parse(Settings.from_env())"
+	@$(BIN)/python -c "from ingest.settings import Settings; from orchestration.dbt_project import ensure_manifest; ensure_manifest(Settings.from_env())"
 	PATH="$(CURDIR)/$(BIN):$$PATH" DAGSTER_HOME="$(MODELMARKET_HOME)/dagster" \
 		$(BIN)/dagster dev -m orchestration.definitions -h 0.0.0.0 -p 3000
 

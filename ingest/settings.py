@@ -93,6 +93,11 @@ class Settings:
         return self.warehouse_dir / "refresh_log.jsonl"
 
     @property
+    def refresh_output_path(self) -> Path:
+        """Everything the last CLI refresh printed (dbt's event stream included)."""
+        return self.warehouse_dir / "last_refresh.log"
+
+    @property
     def reports_dir(self) -> Path:
         return self.home / "reports"
 

@@ -36,9 +36,8 @@ def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> int:
         raise UserError(f"the landing zone {landing} is not empty; use --force to write the demo files anyway")
     summary = write_demo_landing(landing, scale=args.scale, seed=args.seed, end_month=args.end_month, progress=_say)
     rows = ", ".join(f"{k} {v:,}" for k, v in summary.rows.items())
-    print(
-        f"wrote {len(summary.files)} synthetic files to {landing} ({rows}); usage {summary.first_day}..{summary.last_day}"
-    )
+    days = f"{summary.first_day}..{summary.last_day}"
+    print(f"wrote {len(summary.files)} synthetic files to {landing} ({rows}); usage {days}")
     return 0
 
 

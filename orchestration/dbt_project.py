@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -29,6 +30,31 @@ def dbt_resource() -> DbtCliResource:
 def dbt_env() -> dict[str, str]:
     """The environment dbt runs with: no anonymous usage tracking, no version check."""
     return os.environ | {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_VERSION_CHECK": "false"}
+
+
+def _project_fingerprint() -> str:
+    """Changes whenever a file that shapes the dbt graph changes (models, macros, tests, seeds, configs)."""
+    digest = hashlib.sha256()
+    for path in sorted(DBT_PROJECT_DIR.rglob("*")):
+        relative = path.relative_to(DBT_PROJECT_DIR)
+        if path.is_file() and relative.parts[0] not in ("target", "logs", "dbt_packages"):
+            stat = path.stat()
+            digest.update(f"{relative}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def ensure_manifest(settings: Settings) -> Path:
+    """Parse only when the project changed since the last manifest: Definitions need the graph, not the vars.
+
+    (The `dbt build` of a refresh parses again with its own vars, so nothing runs on a stale graph.)
+    """
+    stamp = dbt_project.manifest_path.parent / "modelmarket_fingerprint.txt"
+    fingerprint = _project_fingerprint()
+    if dbt_project.manifest_path.exists() and stamp.exists() and stamp.read_text() == fingerprint:
+        return dbt_project.manifest_path
+    path = parse(settings)
+    stamp.write_text(fingerprint)
+    return path
 
 
 def parse(settings: Settings) -> Path:

@@ -5,15 +5,14 @@ from __future__ import annotations
 from dagster import Definitions, definitions, load_assets_from_modules
 
 from ingest.settings import Settings
-from orchestration.dbt_project import dbt_project, dbt_resource, parse
+from orchestration.dbt_project import dbt_resource, ensure_manifest
 from orchestration.progress import quiet, terminal_progress
 from orchestration.resources import ModelmarketResource
 
 
 def build_definitions(settings: Settings | None = None) -> Definitions:
     settings = settings or Settings.from_env()
-    if not dbt_project.manifest_path.exists():
-        parse(settings)
+    ensure_manifest(settings)
     from orchestration.defs.customers import assets as customers
     from orchestration.defs.market import assets as market
     from orchestration.defs.pricing import assets as pricing

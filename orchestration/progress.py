@@ -16,9 +16,21 @@ def terminal_progress(_init_context):
     if not log.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(_ProgressFormatter())
+        handler.addFilter(_HousekeepingFilter())
         log.addHandler(handler)
     log.propagate = False
     return log
+
+
+# dagster-dbt's housekeeping messages: true, but not what a person at a terminal needs.
+_HOUSEKEEPING = ("Copying `", "A dbt subsetted execution", "Running dbt command", "Finished dbt command")
+
+
+class _HousekeepingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        meta = getattr(record, "dagster_meta", {}) or {}
+        message = str(meta.get("orig_message") or record.getMessage())
+        return not message.startswith(_HOUSEKEEPING)
 
 
 class _ProgressFormatter(logging.Formatter):

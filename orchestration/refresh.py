@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import redirect_stdout
 from dataclasses import dataclass
 
 from dagster import DagsterEventType, DagsterInstance
@@ -40,19 +41,22 @@ def run_refresh(settings: Settings, progress: Callable[[str], None] = print, qui
     started = time.monotonic()
     started_at = utcnow()
     with refresh_lock(settings):
-        progress("parsing the dbt project")
-        dbt_project.parse(settings)
+        progress("loading the pipeline")
+        dbt_project.ensure_manifest(settings)
         from orchestration.definitions import build_definitions
 
         job = build_definitions(settings).resolve_job_def("nightly_refresh")
         settings.dagster_home.mkdir(parents=True, exist_ok=True)
         with DagsterInstance.from_config(str(settings.dagster_home)) as instance:
             run_config = {"loggers": {"quiet" if quiet else "terminal_progress": {}}}
-            result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
+            # dbt's own event stream goes to a file; the terminal gets one line per step message.
+            with settings.refresh_output_path.open("w", encoding="utf-8") as output, redirect_stdout(output):
+                result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
         seconds = time.monotonic() - started
         failures = _failures(result)
         if not result.success:
             message = "; ".join(failures) or "the refresh failed"
+            message += f" (full output: {settings.refresh_output_path})"
             record_run(settings, RefreshRun(result.run_id, started_at, utcnow(), "failed", message=message))
             return RefreshOutcome(False, result.run_id, seconds, failures, message)
         return RefreshOutcome(True, result.run_id, seconds, [], f"published {settings.published_path}")

@@ -4,8 +4,6 @@ Materialising it ingests new or changed landing files of that dataset into the r
 (`ingest.run.ingest_dataset`) and reports what happened as asset metadata.
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset

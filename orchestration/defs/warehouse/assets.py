@@ -5,8 +5,6 @@ copy of the published warehouse (models and their tests) → `published_warehous
 A failing dbt test fails the dbt step, so publish never runs and the published file stays as it was.
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any
