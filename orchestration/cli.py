@@ -113,20 +113,20 @@ def _run_query(con, query: str, as_csv: bool, max_rows: int) -> None:
     import duckdb
 
     try:
+        if as_csv:
+            cursor = con.execute(query)
+            if cursor.description is None:
+                return
+            writer = csv.writer(sys.stdout, lineterminator="\n")
+            writer.writerow([column[0] for column in cursor.description])
+            while batch := cursor.fetchmany(10_000):
+                writer.writerows(batch)
+            return
         relation = con.sql(query)
+        if relation is not None:
+            relation.show(max_rows=max_rows, max_width=200)
     except duckdb.Error as err:
         raise UserError(f"SQL error: {str(err).splitlines()[0]}") from None
-    if relation is None:
-        return
-    if as_csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(relation.columns)
-        cursor = relation.fetchmany(10_000)
-        while cursor:
-            writer.writerows(cursor)
-            cursor = relation.fetchmany(10_000)
-        return
-    relation.show(max_rows=max_rows, max_width=200)
 
 
 def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,3 +1,5 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_market_concentration'}}}) }}
+
 -- fct_market_concentration.cr4 = the sum of the 4 largest shares of fct_market_share (ties do not matter:
 -- equal shares add up to the same sum whichever of them is taken).
 

@@ -1,3 +1,5 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_market_concentration'}}}) }}
+
 -- fct_market_concentration.hhi = Σ (share x 100)² recomputed from fct_market_share, for exactly the same
 -- markets (period grain, period, measure, segment) on both sides.
 
