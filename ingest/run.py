@@ -53,6 +53,8 @@ class DatasetReport:
 
     def summary(self) -> str:
         new = [f for f in self.files if f.status != "unchanged"]
+        if not new and self.current_files == 0:
+            return f"{self.dataset}: no files delivered yet; the marts that need it stay empty"
         if not new:
             return f"{self.dataset}: no new files ({self.current_files} current)"
         return (

@@ -8,10 +8,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from contextlib import redirect_stdout
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dagster import DagsterEventType, DagsterInstance
 
+from ingest import archive
+from ingest.contracts import LANDING_DATASETS
 from ingest.settings import Settings
 from orchestration import dbt_project
 from orchestration.warehouse import RefreshRun, record_run, refresh_lock, utcnow
@@ -24,6 +26,7 @@ class RefreshOutcome:
     seconds: float
     failed_steps: list[str]
     message: str
+    undelivered: list[str] = field(default_factory=list)  # datasets with no current file: their marts are empty
 
 
 def _failures(result) -> list[str]:
@@ -59,4 +62,9 @@ def run_refresh(settings: Settings, progress: Callable[[str], None] = print, qui
             message += f" (full output: {settings.refresh_output_path})"
             record_run(settings, RefreshRun(result.run_id, started_at, utcnow(), "failed", message=message))
             return RefreshOutcome(False, result.run_id, seconds, failures, message)
-        return RefreshOutcome(True, result.run_id, seconds, [], f"published {settings.published_path}")
+        undelivered = [
+            d.key
+            for d in LANDING_DATASETS
+            if archive.current_versions(archive.read_load_log(settings, d.relation)).is_empty()
+        ]
+        return RefreshOutcome(True, result.run_id, seconds, [], f"published {settings.published_path}", undelivered)

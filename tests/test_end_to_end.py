@@ -192,8 +192,9 @@ def test_a_landing_zone_without_indicators_or_prices_still_refreshes(tmp_path: P
     write_third_party_landing(settings.landing_dir, np.random.default_rng(5))
     for path in (settings.landing_dir / "market/indicators").iterdir():
         path.unlink()
-    messages: list[str] = []
-    assert run_refresh(settings, progress=messages.append, quiet=True).success
+    outcome = run_refresh(settings, progress=lambda _m: None, quiet=True)
+    assert outcome.success
+    assert outcome.undelivered == ["market/indicators", "pricing/prices"]  # and the CLI prints a note for each
     measures = query(settings, "select distinct measure from marts.fct_market_share order by 1")["measure"].tolist()
     assert measures == ["customers", "spend", "tokens"]  # no revenue without indicators
     from orchestration.status import collect_status
