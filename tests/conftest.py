@@ -64,7 +64,6 @@ def base_landing(write_csv: WriteCsv) -> None:
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     """A home with the tiny demo landing zone, refreshed once and published (shared by e2e and page tests)."""
     from ingest.demo import write_demo_landing
-
     from orchestration.refresh import run_refresh
 
     settings = replace(Settings.from_env({}), home=tmp_path_factory.mktemp("demo") / "home")
