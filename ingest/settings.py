@@ -106,6 +106,11 @@ class Settings:
         return self.reports_dir / "quality"
 
     @property
+    def quality_results_dir(self) -> Path:
+        """One Parquet file of quality results per refresh run (published or not)."""
+        return self.quality_reports_dir / "results"
+
+    @property
     def dagster_home(self) -> Path:
         return self.home / "dagster"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dagster import Definitions, definitions, load_assets_from_modules
+from dagster import Definitions, definitions, load_asset_checks_from_modules, load_assets_from_modules
 
 from ingest.settings import Settings
 from orchestration.dbt_project import dbt_resource, ensure_manifest
@@ -17,10 +17,12 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     from orchestration.defs.market import assets as market
     from orchestration.defs.pricing import assets as pricing
     from orchestration.defs.warehouse import assets as warehouse
+    from orchestration.defs.warehouse import checks
     from orchestration.defs.warehouse.jobs import nightly_refresh, nightly_schedule
 
     return Definitions(
         assets=load_assets_from_modules([market, pricing, customers, warehouse]),
+        asset_checks=load_asset_checks_from_modules([checks]),
         jobs=[nightly_refresh],
         schedules=[nightly_schedule(settings.timezone)],
         resources={"dbt": dbt_resource(), "modelmarket": ModelmarketResource(home=str(settings.home))},

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from contextlib import redirect_stdout
 from dataclasses import dataclass, field
 
-from dagster import DagsterEventType, DagsterInstance
+from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance
 
 from ingest import archive
 from ingest.contracts import LANDING_DATASETS
@@ -29,13 +29,28 @@ class RefreshOutcome:
     undelivered: list[str] = field(default_factory=list)  # datasets with no current file: their marts are empty
 
 
+def _root_cause(error) -> str:
+    """The innermost error's message: Dagster wraps the real reason in 'Error occurred while executing…'."""
+    if error is None:
+        return "failed"
+    while error.cause is not None:
+        error = error.cause
+    text = error.message.strip()
+    return text.splitlines()[0] if "\n" not in text.strip() else " | ".join(text.splitlines()[:6])
+
+
 def _failures(result) -> list[str]:
+    """One line per failed step, and the details of every blocking check that failed (with sample rows)."""
     lines = []
     for event in result.all_events:
-        if event.event_type == DagsterEventType.STEP_FAILURE:
-            error = event.step_failure_data.error
-            text = (error.message if error else "failed").strip().splitlines()
-            lines.append(f"{event.step_key}: {text[0] if text else 'failed'}")
+        if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.asset_check_evaluation_data
+            if not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR:
+                details = evaluation.metadata.get("failures")
+                text = details.value if details is not None else "failed"
+                lines.append(f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()}: {text}")
+        elif event.event_type == DagsterEventType.STEP_FAILURE:
+            lines.append(f"{event.step_key}: {_root_cause(event.step_failure_data.error)}")
     return lines
 
 

@@ -34,7 +34,7 @@ def mart_row_counts(settings: Settings) -> dict[str, int]:
         tables = con.execute(
             "select table_name from information_schema.tables where table_schema = 'marts' order by table_name"
         ).fetchall()
-        return {name: con.execute(f'select count(*) from marts."{name}"').fetchone()[0] for (name,) in tables}
+        return {name: con.execute(f'select count(*) from marts."{name}"').fetchall()[0][0] for (name,) in tables}
 
 
 def collect_status(settings: Settings) -> Status:

@@ -103,7 +103,8 @@ def read_runs(settings: Settings) -> list[dict[str, object]]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
-def _stamp_refresh_run(build: Path, run: RefreshRun) -> None:
+def _stamp_refresh_run(build: Path, run: RefreshRun, quality_results: list[Path]) -> None:
+    """Record this run in audit.refresh_runs and every run's quality results in audit.quality_results."""
     with duckdb.connect(str(build)) as con:
         con.execute("create schema if not exists audit")
         con.execute(
@@ -129,6 +130,12 @@ def _stamp_refresh_run(build: Path, run: RefreshRun) -> None:
                 run.duration_s,
             ],
         )
+        if quality_results:
+            con.execute(
+                "create or replace table audit.quality_results as "
+                "select * from read_parquet(?, union_by_name = true) order by checked_at, suite",
+                [[str(p) for p in quality_results]],
+            )
         con.execute("checkpoint")
 
 
@@ -137,7 +144,8 @@ def publish(settings: Settings, run: RefreshRun) -> Path:
     build = settings.build_path
     if not build.exists():
         raise FileNotFoundError(f"no build to publish at {build}")
-    _stamp_refresh_run(build, run)
+    results_dir = settings.quality_results_dir
+    _stamp_refresh_run(build, run, sorted(results_dir.glob("*.parquet")) if results_dir.is_dir() else [])
     if settings.published_path.exists():
         # A hard link is instant and leaves the published path in place until the replace below.
         tmp_prev = settings.previous_path.with_suffix(".tmp")

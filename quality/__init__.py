@@ -1,0 +1,1 @@
+"""Great Expectations suites (as code) and the runner Dagster's blocking checks call (DESIGN §5)."""
