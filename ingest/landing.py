@@ -71,3 +71,15 @@ def scan(landing_dir: Path) -> list[LandingFile]:
             problem = f"unrecognised: extension {path.suffix or '(none)'!r} is not one of {', '.join(EXTENSIONS)}"
         found.append(LandingFile(path=path, relpath=relpath, dataset=dataset, problem=problem))
     return found
+
+
+def fingerprint(landing_dir: Path) -> str:
+    """Changes when a landing file is added, removed or rewritten (path, size, mtime): cheap, no hashing."""
+    digest = hashlib.sha256()
+    for item in scan(landing_dir):
+        try:
+            stat = item.path.stat()
+        except OSError:  # a link whose target vanished
+            continue
+        digest.update(f"{item.relpath}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()

@@ -74,7 +74,7 @@ def cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
 
 # --- status ------------------------------------------------------------------------------------
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    from orchestration.status import collect_status
+    from orchestration.status import FRESHNESS_LIMIT_HOURS, collect_status
 
     status = collect_status(settings)
     if args.json:
@@ -101,6 +101,19 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
             f"  {item['dataset']:<24} {item['current_files']:>5} files {item['rows']:>12,} rows  "
             f"{item['last_loaded_at'] or 'never delivered'}"
         )
+    if status.usage_newest_date:
+        mark = "fresh" if status.usage_fresh else f"STALE (older than {FRESHNESS_LIMIT_HOURS:.0f} h)"
+        print(f"usage freshness: newest day {status.usage_newest_date}, {status.usage_age_hours} h old — {mark}")
+    if status.checks_run_id:
+        print(
+            f"quality checks of the last run: {len(status.checks_failed)} failed or warned"
+            + (f"; data docs: {status.data_docs}" if status.data_docs else "")
+        )
+        for check in status.checks_failed[:10]:
+            print(
+                f"  {check['severity'].upper():<7} {check['suite']}: {check['expectation']}"
+                f"{' on ' + check['column'] if check['column'] else ''} ({check['unexpected_count']} rows)"
+            )
     print(f"quarantined or refused files: {len(status.quarantined)}")
     for item in status.quarantined[:20]:
         print(f"  {item['source_file']}: {item['reason']}")

@@ -19,12 +19,14 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
     from orchestration.defs.warehouse import assets as warehouse
     from orchestration.defs.warehouse import checks
     from orchestration.defs.warehouse.jobs import nightly_refresh, nightly_schedule
+    from orchestration.defs.warehouse.sensors import landing_zone_sensor
 
     return Definitions(
         assets=load_assets_from_modules([market, pricing, customers, warehouse]),
         asset_checks=load_asset_checks_from_modules([checks]),
         jobs=[nightly_refresh],
         schedules=[nightly_schedule(settings.timezone)],
+        sensors=[landing_zone_sensor],
         resources={"dbt": dbt_resource(), "modelmarket": ModelmarketResource(home=str(settings.home))},
         loggers={"terminal_progress": terminal_progress, "quiet": quiet},
     )

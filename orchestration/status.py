@@ -25,6 +25,12 @@ class Status:
     quarantined: list[dict[str, object]] = field(default_factory=list)
     rejected_rows: int = 0
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
+    usage_newest_date: str | None = None
+    usage_age_hours: float | None = None
+    usage_fresh: bool | None = None  # newest usage day at most 36 h old
+    checks_run_id: str | None = None
+    checks_failed: list[dict[str, object]] = field(default_factory=list)  # errors and warnings of the last run
+    data_docs: str | None = None
 
 
 def mart_row_counts(settings: Settings) -> dict[str, int]:
@@ -74,4 +80,41 @@ def collect_status(settings: Settings) -> Status:
         rows = pl.scan_parquet(files).join(keys.lazy(), on=["source_file", "file_sha256"], how="semi")
         counts = rows.group_by("reason").len().sort("len", descending=True).collect()
         status.rejected_by_reason = dict(zip(counts["reason"].to_list(), counts["len"].to_list(), strict=True))
+    _usage_freshness(settings, status)
+    _last_checks(settings, status)
     return status
+
+
+FRESHNESS_LIMIT_HOURS = 36.0
+
+
+def _usage_freshness(settings: Settings, status: Status) -> None:
+    manifest = settings.manifest_dir / "customers__usage.parquet"
+    if not manifest.exists():
+        return
+    paths = pl.read_parquet(manifest)["raw_path"].to_list()
+    if not paths:
+        return
+    newest = pl.scan_parquet(paths).select(pl.col("usage_date").max()).collect().item()
+    if newest is None:
+        return
+    end_of_day = datetime.combine(newest, datetime.max.time())
+    age = (datetime.now() - end_of_day).total_seconds() / 3600
+    status.usage_newest_date = str(newest)
+    status.usage_age_hours = round(age, 1)
+    status.usage_fresh = age <= FRESHNESS_LIMIT_HOURS
+
+
+def _last_checks(settings: Settings, status: Status) -> None:
+    folder = settings.quality_results_dir
+    files = sorted(folder.glob("*.parquet"), key=lambda p: p.stat().st_mtime) if folder.is_dir() else []
+    if not files:
+        return
+    latest = pl.read_parquet(files[-1])
+    status.checks_run_id = files[-1].stem
+    failed = latest.filter(~pl.col("success") & pl.col("severity").is_in(["error", "warning"]))
+    status.checks_failed = failed.select(
+        "severity", "suite", "expectation", "column", "unexpected_count", "sample"
+    ).to_dicts()
+    index = settings.quality_reports_dir / "index.html"
+    status.data_docs = str(index) if index.exists() else None

@@ -152,3 +152,25 @@ def test_publish_keeps_the_previous_file_and_readers_keep_their_snapshot(home_en
     reader.close()
     assert (_marker(home_env.published_path), _marker(home_env.previous_path)) == (2, 1)
     assert not home_env.build_dir.exists()
+
+
+def test_the_landing_sensor_is_off_by_default_and_fires_once_per_change(settings: Settings):
+    from dagster import DagsterInstance, DefaultSensorStatus, RunRequest, SkipReason, build_sensor_context
+
+    from orchestration.defs.warehouse.sensors import landing_zone_sensor
+    from orchestration.resources import ModelmarketResource
+
+    assert landing_zone_sensor.default_status == DefaultSensorStatus.STOPPED
+    resources = {"modelmarket": ModelmarketResource(home=str(settings.home))}
+    with DagsterInstance.ephemeral() as instance:
+        context = build_sensor_context(instance=instance, resources=resources)
+        assert isinstance(landing_zone_sensor(context), SkipReason)  # empty: nothing to refresh
+        folder = settings.landing_dir / "customers/usage"
+        folder.mkdir(parents=True)
+        (folder / "new.csv").write_text("account_id,vendor_id,usage_date,amount_usd\n")
+        fired = landing_zone_sensor(context)
+        assert isinstance(fired, RunRequest)
+        assert isinstance(landing_zone_sensor(context), SkipReason)  # the same files never trigger twice
+        (folder / "new.csv").write_text("account_id,vendor_id,usage_date,amount_usd\na1,openai,2026-01-01,1\n")
+        again = landing_zone_sensor(context)
+        assert isinstance(again, RunRequest) and again.run_key != fired.run_key  # a re-delivery does

@@ -1,0 +1,41 @@
+"""A sensor on the landing zone: start `nightly_refresh` when files arrive or change (off by default).
+
+Turn it on in the Dagster UI (Automation → landing_zone_sensor). It looks every minute; it never starts a
+refresh while one is in progress (the refresh lock would refuse it anyway), and it remembers the landing
+zone's fingerprint in its cursor so the same files never trigger twice.
+"""
+
+from dagster import DagsterRunStatus, DefaultSensorStatus, RunRequest, RunsFilter, SensorEvaluationContext, SkipReason
+from dagster import sensor as dagster_sensor
+
+from ingest.landing import fingerprint, scan
+from orchestration.defs.warehouse.jobs import nightly_refresh
+from orchestration.resources import ModelmarketResource
+
+IN_PROGRESS = [
+    DagsterRunStatus.QUEUED,
+    DagsterRunStatus.NOT_STARTED,
+    DagsterRunStatus.STARTING,
+    DagsterRunStatus.STARTED,
+]
+
+
+@dagster_sensor(
+    job=nightly_refresh,
+    minimum_interval_seconds=60,
+    default_status=DefaultSensorStatus.STOPPED,
+    description="Refresh when files land in landing/ (off by default; turn on in the UI).",
+)
+def landing_zone_sensor(context: SensorEvaluationContext, modelmarket: ModelmarketResource):
+    landing_dir = modelmarket.settings().landing_dir
+    current = fingerprint(landing_dir)
+    if current == context.cursor:
+        return SkipReason("no new or changed landing files")
+    if not scan(landing_dir):
+        context.update_cursor(current)
+        return SkipReason("the landing zone is empty")
+    running = context.instance.get_runs(RunsFilter(job_name=nightly_refresh.name, statuses=IN_PROGRESS), limit=1)
+    if running:
+        return SkipReason("a refresh is in progress; new files will be picked up after it")
+    context.update_cursor(current)
+    return RunRequest(run_key=current, tags={"modelmarket/trigger": "landing_zone_sensor"})
