@@ -580,3 +580,53 @@ def test_build_without_any_manifest_succeeds_with_empty_marts(built_without_mani
         )
     )
     assert types == {name: kind.sql_type.upper() for name, kind in raw_relations()["customers__usage"]}
+
+
+# --- pricing and sustainability marts ----------------------------------------------------------------------------
+PRICING_AND_SCORECARD_MARTS = (
+    "dim_models",
+    "fct_model_prices",
+    "fct_price_index",
+    "fct_sustainability_indicators",
+    "fct_sustainability_scorecard",
+)
+
+
+@pytest.mark.slow
+def test_models_listed_without_a_price_are_kept_and_marked(built):
+    rows = query(
+        built, "select vendor_id, model_id, has_price, n_price_rows, source from marts.dim_models order by 1, 2"
+    )
+    assert rows == [
+        ("anthropic", "claude", False, 0, "genai-prices@0.2.3"),
+        ("openai", "gpt-4o", False, 0, "genai-prices@0.2.3"),
+    ]
+    assert query(built, "select count(*) from marts.fct_model_prices") == [(0,)]
+
+
+@pytest.mark.slow
+def test_scorecard_of_the_fixture_follows_its_indicator_rows(built):
+    # alpha and beta report revenue for 2025Q1: min-max gives 100 and 0; gross margin of alpha alone gives 50
+    rows = query(
+        built,
+        "select vendor_id, indicator, raw_value, normalized from marts.fct_sustainability_indicators"
+        " where quarter = date '2025-01-01' and origin = 'reported' order by 1, 2",
+    )
+    assert rows == [
+        ("alpha", "gross_margin_pct", 55.0, 50.0),
+        ("alpha", "revenue_usd", 360.0, 100.0),
+        ("beta", "revenue_usd", 40.0, 0.0),
+    ]
+    # in scope: vendors of market/vendors with any indicator (openai's zero spend is a 0 spend share);
+    # anthropic, known only from genai-prices, is not
+    vendors = {row[0] for row in query(built, "select distinct vendor_id from marts.fct_sustainability_scorecard")}
+    assert vendors == {"alpha", "beta", "openai"}
+
+
+@pytest.mark.slow
+def test_build_without_any_manifest_has_empty_pricing_and_scorecard_marts(built_without_manifests):
+    returncode, output, warehouse = built_without_manifests
+    assert returncode == 0, output[-8000:]
+    for mart in PRICING_AND_SCORECARD_MARTS:
+        assert query(warehouse, f"select count(*) from marts.{mart}") == [(0,)], mart
+    assert query(warehouse, "select count(*) >= 20 from marts.dim_indicators") == [(True,)]

@@ -1,19 +1,23 @@
 -- Usage per account, vendor and month. mrr = Σ amount_usd of the month (zero-amount line items count as
--- rows, not as revenue). Every sum has an explicit type: decimal for money, bigint for counts.
+-- rows, not as revenue). Sums the per-file aggregates of the incremental int_usage_files_aggregated (small),
+-- so a refresh never re-reads the daily line items of files it has already aggregated. Every sum has an
+-- explicit type: decimal for money, bigint for counts.
 
 with
 
-usage as (
+file_months as (
 
     select
         account_id,
         vendor_id,
-        usage_date,
+        month,
         amount_usd,
-        requests,
         tokens_input,
-        tokens_output
-    from {{ ref('stg_customers__usage') }}
+        tokens_output,
+        tokens,
+        requests,
+        line_count
+    from {{ ref('int_usage_files_aggregated') }}
 
 ),
 
@@ -22,18 +26,18 @@ usage_monthly as (
     select
         account_id,
         vendor_id,
-        cast(date_trunc('month', usage_date) as date) as month,
+        month,
         cast(sum(amount_usd) as decimal(18,6)) as mrr,
-        cast(sum(coalesce(tokens_input, 0)) as bigint) as tokens_input,
-        cast(sum(coalesce(tokens_output, 0)) as bigint) as tokens_output,
-        cast(sum(coalesce(tokens_input, 0) + coalesce(tokens_output, 0)) as bigint) as tokens,
-        cast(sum(coalesce(requests, 0)) as bigint) as requests,
-        cast(count(*) as bigint) as line_count
-    from usage
+        cast(sum(tokens_input) as bigint) as tokens_input,
+        cast(sum(tokens_output) as bigint) as tokens_output,
+        cast(sum(tokens) as bigint) as tokens,
+        cast(sum(requests) as bigint) as requests,
+        cast(sum(line_count) as bigint) as line_count
+    from file_months
     group by
         account_id,
         vendor_id,
-        cast(date_trunc('month', usage_date) as date)
+        month
 
 )
 
