@@ -144,3 +144,290 @@ def concentration_chart(frame: pd.DataFrame, *, title: str, height: int = 420) -
         margin={"t": 60, "b": 20},
     )
     return figure
+
+
+ALL_VENDORS_COLOR = "#222222"
+INCREASE_COLOR = "#54A24B"
+DECREASE_COLOR = "#E45756"
+TOTAL_COLOR = "#4C78A8"
+MEDIAN_COLOR = "#888888"
+
+_LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.15}
+
+
+def _rgba(color: str, alpha: float) -> str:
+    """'#RRGGBB' → 'rgba(r, g, b, alpha)'."""
+    red, green, blue = (int(color.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({red}, {green}, {blue}, {alpha})"
+
+
+def cohort_heatmap(cohorts: pd.DataFrame, *, value: str, title: str, height: int = 460) -> go.Figure:
+    """Cohorts (rows, oldest on top) × months since the cohort month (columns), coloured by `value` (a ratio).
+
+    `cohorts` has cohort_month, months_since, cohort_size and the `value` column (logo_retention or
+    revenue_retention).
+    """
+    grid = cohorts.pivot_table(index="cohort_month", columns="months_since", values=value, aggfunc="first")
+    sizes = cohorts.groupby("cohort_month")["cohort_size"].first()
+    labels = [f"{pd.Timestamp(month):%b %Y} (n={int(sizes[month])})" for month in grid.index]
+    text = grid.map(lambda v: "" if pd.isna(v) else f"{v:.0%}")
+    top = max(1.0, float(grid.max().max())) if grid.size else 1.0
+    figure = go.Figure(
+        go.Heatmap(
+            z=grid.to_numpy(),
+            x=[int(k) for k in grid.columns],
+            y=labels,
+            text=text.to_numpy(),
+            texttemplate="%{text}",
+            textfont={"size": 9},
+            colorscale="Blues",
+            zmin=0,
+            zmax=top,
+            colorbar={"title": "retention", "tickformat": ".0%"},
+            hovertemplate="cohort %{y}<br>month %{x}: %{z:.1%}<extra></extra>",
+        )
+    )
+    figure.update_layout(title=title, height=height, margin={"t": 60, "b": 20})
+    figure.update_yaxes(autorange="reversed", title="Cohort (first active month, accounts)", type="category")
+    figure.update_xaxes(title="Months since the cohort month", dtick=1)
+    return figure
+
+
+WATERFALL_STEPS: tuple[tuple[str, str, int], ...] = (
+    ("mrr_start", "MRR start", 0),
+    ("new_mrr", "+ New", 1),
+    ("reactivation_mrr", "+ Reactivation", 1),
+    ("expansion_mrr", "+ Expansion", 1),
+    ("contraction_mrr", "− Contraction", -1),
+    ("churned_mrr", "− Churned", -1),
+    ("mrr_end", "MRR end", 0),
+)
+
+
+def movement_waterfall(row: Mapping[str, float], *, title: str, height: int = 420) -> go.Figure:
+    """MRR start → + new + reactivation + expansion − contraction − churned → MRR end (USD)."""
+    measures = ["absolute", "relative", "relative", "relative", "relative", "relative", "total"]
+    values = [float(row[column]) * (sign or 1) for column, _label, sign in WATERFALL_STEPS]
+    figure = go.Figure(
+        go.Waterfall(
+            x=[label for _column, label, _sign in WATERFALL_STEPS],
+            y=values,
+            measure=measures,
+            text=[f"${abs(v):,.0f}" for v in values],
+            textposition="outside",
+            increasing={"marker": {"color": INCREASE_COLOR}},
+            decreasing={"marker": {"color": DECREASE_COLOR}},
+            totals={"marker": {"color": TOTAL_COLOR}},
+            connector={"line": {"color": "#999999", "width": 1}},
+            hovertemplate="%{x}: $%{y:,.2f}<extra></extra>",
+        )
+    )
+    figure.update_layout(title=title, height=height, margin={"t": 60, "b": 20}, showlegend=False)
+    figure.update_yaxes(title="MRR (USD)", tickformat="$,.0f")
+    return figure
+
+
+def retention_lines(
+    retention: pd.DataFrame, colors: Mapping[str, str], *, horizon: str, title: str, height: int = 420
+) -> go.Figure:
+    """NRR (left) and GRR (right) per vendor over months for one horizon ('1m' or '12m'), 100% marked."""
+    figure = make_subplots(rows=1, cols=2, shared_yaxes=False, subplot_titles=(f"NRR ({horizon})", f"GRR ({horizon})"))
+    for vendor_id, rows in retention.groupby("vendor_id", sort=True):
+        name = str(rows["vendor_name"].iloc[0])
+        color = colors.get(str(vendor_id), OTHER_COLOR)
+        for col, metric in ((1, f"nrr_{horizon}"), (2, f"grr_{horizon}")):
+            figure.add_trace(
+                go.Scatter(
+                    x=rows["month"],
+                    y=rows[metric],
+                    name=name,
+                    legendgroup=name,
+                    showlegend=col == 1,
+                    mode="lines+markers",
+                    marker={"size": 4},
+                    line={"color": color, "width": 1.8},
+                    hovertemplate=f"{name}: %{{y:.1%}}<extra></extra>",
+                ),
+                row=1,
+                col=col,
+            )
+    for col in (1, 2):
+        figure.add_hline(y=1, line={"color": "#888888", "dash": "dash", "width": 1}, row=1, col=col)
+    figure.update_yaxes(tickformat=".0%")
+    figure.update_layout(title=title, height=height, hovermode="x unified", legend=_LEGEND_BELOW, margin={"t": 80})
+    return figure
+
+
+def switching_sankey(
+    flows: pd.DataFrame, colors: Mapping[str, str], *, value: str, title: str, height: int = 480
+) -> go.Figure:
+    """Flows from the vendor churned from (left) to the vendor started with (right), width = `value`.
+
+    `flows` has from_vendor, from_name, to_vendor, to_name and the `value` column (accounts or mrr_moved).
+    """
+    sources = flows.drop_duplicates("from_vendor").sort_values("from_vendor")
+    targets = flows.drop_duplicates("to_vendor").sort_values("to_vendor")
+    left = {vendor: i for i, vendor in enumerate(sources["from_vendor"])}
+    right = {vendor: len(left) + i for i, vendor in enumerate(targets["to_vendor"])}
+    labels = [f"{name} (from)" for name in sources["from_name"]] + [f"{name} (to)" for name in targets["to_name"]]
+    node_colors = [colors.get(v, OTHER_COLOR) for v in sources["from_vendor"]] + [
+        colors.get(v, OTHER_COLOR) for v in targets["to_vendor"]
+    ]
+    value_format = "$,.0f" if value == "mrr_moved" else ",.0f"
+    figure = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            node={"label": labels, "color": node_colors, "pad": 14, "thickness": 16},
+            link={
+                "source": [left[v] for v in flows["from_vendor"]],
+                "target": [right[v] for v in flows["to_vendor"]],
+                "value": flows[value].astype(float).tolist(),
+                "color": [_rgba(colors.get(v, OTHER_COLOR), 0.45) for v in flows["from_vendor"]],
+                "hovertemplate": f"%{{source.label}} → %{{target.label}}: %{{value:{value_format}}}<extra></extra>",
+            },
+        )
+    )
+    figure.update_layout(title=title, height=height, margin={"t": 60, "b": 20})
+    return figure
+
+
+def price_steps(
+    history: pd.DataFrame, *, window_start: pd.Timestamp, window_end: pd.Timestamp, title: str, height: int = 420
+) -> go.Figure:
+    """Step lines of each model's base price over its validity (USD per Mtok, log scale).
+
+    `history` has model_id, usd_per_mtok, valid_from (null: in force since before the window), valid_to
+    (null: still in force). A price holds from valid_from up to (not including) valid_to.
+    """
+    figure = go.Figure()
+    for model_id, rows in history.groupby("model_id", sort=True):
+        xs: list[object] = []
+        ys: list[float | None] = []
+        for row in rows.sort_values("valid_from", na_position="first").to_dict("records"):
+            start = window_start if pd.isna(row["valid_from"]) else max(pd.Timestamp(row["valid_from"]), window_start)
+            end = window_end if pd.isna(row["valid_to"]) else pd.Timestamp(row["valid_to"])
+            if end <= window_start:
+                continue
+            if xs and xs[-1] != start:
+                xs.append(xs[-1])
+                ys.append(None)  # a gap: the model had no price of this type in between
+            xs += [start, end]
+            ys += [float(row["usd_per_mtok"])] * 2
+        figure.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                name=str(model_id),
+                mode="lines",
+                line={"shape": "hv", "width": 2},
+                connectgaps=False,
+                hovertemplate=f"{model_id}: $%{{y:,.4g}} per Mtok<extra></extra>",
+            )
+        )
+    figure.update_layout(title=title, height=height, hovermode="x unified", legend=_LEGEND_BELOW, margin={"t": 60})
+    figure.update_yaxes(title="USD per million tokens", type="log", tickprefix="$")
+    return figure
+
+
+def price_index_lines(
+    frame: pd.DataFrame,
+    colors: Mapping[str, str],
+    *,
+    column: str,
+    title: str,
+    y_title: str,
+    log: bool = False,
+    height: int = 400,
+) -> go.Figure:
+    """One line per vendor of `column` over months; 'all' (every vendor) in black and thicker."""
+    figure = go.Figure()
+    for vendor_id, rows in frame.groupby("vendor_id", sort=False):
+        is_all = vendor_id == "all"
+        name = str(rows["vendor_name"].iloc[0])
+        figure.add_trace(
+            go.Scatter(
+                x=rows["month"],
+                y=rows[column],
+                name=name,
+                mode="lines",
+                line={
+                    "color": ALL_VENDORS_COLOR if is_all else colors.get(str(vendor_id), OTHER_COLOR),
+                    "width": 3.5 if is_all else 1.8,
+                    "shape": "hv",
+                },
+                hovertemplate=f"{name}: %{{y:,.4g}}<extra></extra>",
+            )
+        )
+    figure.update_layout(title=title, height=height, hovermode="x unified", legend=_LEGEND_BELOW, margin={"t": 60})
+    figure.update_yaxes(title=y_title, type="log" if log else "linear")
+    return figure
+
+
+def radar(
+    vendor_scores: Mapping[str, float | None],
+    median_scores: Mapping[str, float | None],
+    *,
+    vendor_name: str,
+    color: str,
+    title: str,
+    height: int = 420,
+) -> go.Figure:
+    """The vendor's four dimension scores (0–100) against the median of all vendors of the quarter."""
+    dimensions = list(vendor_scores)
+    labels = [d.capitalize() for d in dimensions] + [dimensions[0].capitalize()]
+
+    def closed(scores: Mapping[str, float | None]) -> list[float | None]:
+        values = [None if pd.isna(scores.get(d)) else float(scores[d]) for d in dimensions]  # type: ignore[arg-type]
+        return values + values[:1]
+
+    figure = go.Figure()
+    figure.add_trace(
+        go.Scatterpolar(
+            r=closed(median_scores),
+            theta=labels,
+            name="Median of all vendors",
+            line={"color": MEDIAN_COLOR, "dash": "dash"},
+            hovertemplate="median %{theta}: %{r:.1f}<extra></extra>",
+        )
+    )
+    figure.add_trace(
+        go.Scatterpolar(
+            r=closed(vendor_scores),
+            theta=labels,
+            name=vendor_name,
+            fill="toself",
+            fillcolor=_rgba(color, 0.25),
+            line={"color": color, "width": 2.5},
+            hovertemplate=f"{vendor_name} %{{theta}}: %{{r:.1f}}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title=title,
+        height=height,
+        polar={"radialaxis": {"range": [0, 100]}},
+        legend=_LEGEND_BELOW,
+        margin={"t": 60},
+    )
+    return figure
+
+
+def horizontal_bars(
+    frame: pd.DataFrame, *, x: str, y: str, title: str, x_title: str, color: str = TOTAL_COLOR, height: int = 320
+) -> go.Figure:
+    """Horizontal bars of `x` per `y` label, largest on top."""
+    data = frame.sort_values(x, ascending=True)
+    figure = go.Figure(
+        go.Bar(
+            x=data[x],
+            y=data[y],
+            orientation="h",
+            marker={"color": color},
+            text=data[x],
+            textposition="auto",
+            hovertemplate="%{y}: %{x:,}<extra></extra>",
+        )
+    )
+    figure.update_layout(title=title, height=height, margin={"t": 60, "b": 20, "l": 20})
+    figure.update_xaxes(title=x_title)
+    figure.update_yaxes(title=None, automargin=True)
+    return figure

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from dashboards.filters import ALL_FILTERS
+from dashboards.filters import ALL_FILTERS, GRAIN_KEY, PERIOD_KEY, VENDORS_KEY
 
 DASHBOARDS_DIR = Path(__file__).resolve().parent
 
@@ -38,4 +38,21 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/overview.py", "Overview", ":material/dashboard:", "home", default=True),
     PageSpec("pages/market_share.py", "Market share & concentration", ":material/pie_chart:", "market-share"),
+    PageSpec("pages/customers.py", "Customers & retention", ":material/groups:", "customers-retention"),
+    PageSpec("pages/switching.py", "Switching", ":material/swap_horiz:", "vendor-switching"),
+    PageSpec(
+        "pages/pricing.py",
+        "Pricing",
+        ":material/sell:",
+        "model-pricing",
+        filters=frozenset({GRAIN_KEY, PERIOD_KEY, VENDORS_KEY}),
+    ),
+    PageSpec(
+        "pages/sustainability.py",
+        "Sustainability",
+        ":material/eco:",
+        "sustainability-scorecard",
+        filters=frozenset({VENDORS_KEY}),
+    ),
+    PageSpec("pages/quality.py", "Data quality", ":material/fact_check:", "data-quality", filters=frozenset()),
 )

@@ -639,3 +639,618 @@ def headline(
     the spend leader and its share; and the reported-revenue leader of the latest quarter up to `as_of`.
     """
     return _headline(str(path), _require_version(path), grain, segment, as_of, data_as_of)
+
+
+# --- generic cached query ---------------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=CACHE_ENTRIES)
+def _cached_query(path: str, version: Version, sql: str, params: Mapping[str, Any]) -> pd.DataFrame:
+    with _connect(path) as con:
+        return _frame(con, sql, params)
+
+
+def _query(path: Path, sql: str, **params: Any) -> pd.DataFrame:
+    """Run one of this module's constant SQL texts with named parameters, cached per warehouse version.
+
+    Sequences travel as lists (DuckDB binds them as LIST values, used with `list_contains`).
+    """
+    bound = {name: list(value) if isinstance(value, tuple | list) else value for name, value in params.items()}
+    return _cached_query(str(path), _require_version(path), sql, bound)
+
+
+def month_window(start: date | None, end: date | None, grain: str) -> tuple[date | None, date | None]:
+    """The months covered by a sidebar period range: (first month, first month after the range), None = open."""
+    return start, (None if end is None else shift_period(end, grain, 1))
+
+
+# --- customers & retention ------------------------------------------------------------------------------
+
+CUSTOMER_VENDORS_SQL = """
+select
+    revenue_movements.vendor_id,
+    coalesce(any_value(dim_vendors.vendor_name), revenue_movements.vendor_id) as vendor_name,
+    cast(sum(revenue_movements.mrr_end) as double) as mrr_total
+from marts.fct_revenue_movements as revenue_movements
+left join marts.dim_vendors as dim_vendors
+    on revenue_movements.vendor_id = dim_vendors.vendor_id
+where revenue_movements.segment = 'all'
+group by revenue_movements.vendor_id
+order by mrr_total desc, revenue_movements.vendor_id
+"""
+
+REVENUE_MOVEMENTS_SQL = """
+select
+    revenue_movements.month,
+    revenue_movements.vendor_id,
+    coalesce(dim_vendors.vendor_name, revenue_movements.vendor_id) as vendor_name,
+    cast(revenue_movements.mrr_start as double) as mrr_start,
+    cast(revenue_movements.new_mrr as double) as new_mrr,
+    cast(revenue_movements.reactivation_mrr as double) as reactivation_mrr,
+    cast(revenue_movements.expansion_mrr as double) as expansion_mrr,
+    cast(revenue_movements.contraction_mrr as double) as contraction_mrr,
+    cast(revenue_movements.churned_mrr as double) as churned_mrr,
+    cast(revenue_movements.mrr_end as double) as mrr_end,
+    revenue_movements.customers_start,
+    revenue_movements.new_customers,
+    revenue_movements.reactivated_customers,
+    revenue_movements.churned_customers,
+    revenue_movements.customers_end
+from marts.fct_revenue_movements as revenue_movements
+left join marts.dim_vendors as dim_vendors
+    on revenue_movements.vendor_id = dim_vendors.vendor_id
+where revenue_movements.segment = $segment
+    and revenue_movements.vendor_id = $vendor
+    and ($start is null or revenue_movements.month >= $start)
+    and ($end is null or revenue_movements.month < $end)
+order by revenue_movements.month
+"""
+
+RETENTION_SQL = """
+select
+    retention.month,
+    retention.vendor_id,
+    coalesce(dim_vendors.vendor_name, retention.vendor_id) as vendor_name,
+    retention.nrr_1m,
+    retention.grr_1m,
+    retention.nrr_12m,
+    retention.grr_12m,
+    retention.logo_churn_rate,
+    retention.new_customer_rate,
+    cast(retention.mrr_base_1m as double) as mrr_base_1m,
+    cast(retention.mrr_base_12m as double) as mrr_base_12m
+from marts.fct_retention_summary as retention
+left join marts.dim_vendors as dim_vendors
+    on retention.vendor_id = dim_vendors.vendor_id
+where retention.segment = $segment
+    and (len($vendors) = 0 or list_contains($vendors, retention.vendor_id))
+    and ($start is null or retention.month >= $start)
+    and ($end is null or retention.month < $end)
+order by retention.vendor_id, retention.month
+"""
+
+COHORTS_SQL = """
+select
+    cohort_month,
+    months_since,
+    month,
+    cohort_size,
+    active_customers,
+    logo_retention,
+    cast(mrr as double) as mrr,
+    revenue_retention
+from marts.fct_cohort_retention
+where vendor_id = $vendor
+    and segment = $segment
+    and ($start is null or cohort_month >= $start)
+    and ($end is null or month < $end)
+order by cohort_month, months_since
+"""
+
+
+def customer_vendors(path: Path) -> pd.DataFrame:
+    """Vendors with revenue movements: vendor_id, vendor_name, mrr_total (Σ monthly MRR), largest first."""
+    return _query(path, CUSTOMER_VENDORS_SQL)
+
+
+def revenue_movements(
+    path: Path, vendor: str, segment: str, start: date | None = None, end: date | None = None
+) -> pd.DataFrame:
+    """MRR waterfall rows of one vendor and segment for months in [start, end) (USD as double), by month."""
+    return _query(path, REVENUE_MOVEMENTS_SQL, vendor=vendor, segment=segment, start=start, end=end)
+
+
+def retention(
+    path: Path, segment: str, vendors: Sequence[str] = (), start: date | None = None, end: date | None = None
+) -> pd.DataFrame:
+    """fct_retention_summary rows of one segment for months in [start, end), every vendor when none given."""
+    return _query(path, RETENTION_SQL, segment=segment, vendors=tuple(vendors), start=start, end=end)
+
+
+def cohorts(path: Path, vendor: str, segment: str, start: date | None = None, end: date | None = None) -> pd.DataFrame:
+    """Cohort retention of one vendor and segment: cohorts starting in [start, end), observed before `end`."""
+    return _query(path, COHORTS_SQL, vendor=vendor, segment=segment, start=start, end=end)
+
+
+# --- vendor switching -----------------------------------------------------------------------------------
+
+SWITCHING_SQL = """
+select
+    switching.from_vendor,
+    coalesce(from_vendors.vendor_name, switching.from_vendor) as from_name,
+    switching.to_vendor,
+    coalesce(to_vendors.vendor_name, switching.to_vendor) as to_name,
+    sum(switching.accounts) as accounts,
+    cast(sum(switching.mrr_moved) as double) as mrr_moved,
+    count(*) as months,
+    min(switching.month) as first_month,
+    max(switching.month) as last_month
+from marts.fct_vendor_switching as switching
+left join marts.dim_vendors as from_vendors
+    on switching.from_vendor = from_vendors.vendor_id
+left join marts.dim_vendors as to_vendors
+    on switching.to_vendor = to_vendors.vendor_id
+where switching.segment = $segment
+    and ($start is null or switching.month >= $start)
+    and ($end is null or switching.month < $end)
+    and (
+        len($vendors) = 0
+        or list_contains($vendors, switching.from_vendor)
+        or list_contains($vendors, switching.to_vendor)
+    )
+group by all
+order by accounts desc, mrr_moved desc, switching.from_vendor, switching.to_vendor
+"""
+
+
+def switching(
+    path: Path, segment: str, vendors: Sequence[str] = (), start: date | None = None, end: date | None = None
+) -> pd.DataFrame:
+    """Switches per (from_vendor, to_vendor) summed over churn months in [start, end) of one segment.
+
+    With vendors given, the flows into or out of any of them. Columns: from_vendor, from_name, to_vendor,
+    to_name, accounts (Σ monthly distinct accounts), mrr_moved (USD), months, first_month, last_month.
+    """
+    return _query(path, SWITCHING_SQL, segment=segment, vendors=tuple(vendors), start=start, end=end)
+
+
+# --- pricing --------------------------------------------------------------------------------------------
+
+PRICE_VENDORS_SQL = """
+select
+    vendor_id,
+    count(distinct model_id) as n_models
+from marts.fct_model_prices
+group by vendor_id
+order by vendor_id
+"""
+
+PRICE_MODELS_SQL = """
+select
+    model_prices.model_id,
+    coalesce(max(dim_models.model_name), model_prices.model_id) as model_name,
+    count(*) as n_rows,
+    bool_or(model_prices.is_current) as has_current
+from marts.fct_model_prices as model_prices
+left join marts.dim_models as dim_models
+    on model_prices.vendor_id = dim_models.vendor_id
+    and model_prices.model_id = dim_models.model_id
+where model_prices.vendor_id = $vendor
+    and model_prices.price_type = $price_type
+    and model_prices.tier_start is null
+    and model_prices.condition is null
+    and model_prices.unit = 'mtok'
+group by model_prices.model_id
+order by n_rows desc, has_current desc, model_prices.model_id
+"""
+
+PRICE_HISTORY_SQL = """
+select
+    model_id,
+    cast(usd_per_unit as double) as usd_per_mtok,
+    valid_from,
+    valid_to,
+    is_current,
+    source
+from marts.fct_model_prices
+where vendor_id = $vendor
+    and price_type = $price_type
+    and list_contains($models, model_id)
+    and tier_start is null
+    and condition is null
+    and unit = 'mtok'
+order by model_id, valid_from nulls first, source
+"""
+
+PRICE_INDEX_SQL = """
+select
+    price_index.month,
+    price_index.vendor_id,
+    case
+        when price_index.vendor_id = 'all' then 'All vendors'
+        else coalesce(dim_vendors.vendor_name, price_index.vendor_id)
+    end as vendor_name,
+    price_index.median_usd_per_mtok,
+    price_index.min_usd_per_mtok,
+    price_index.n_models,
+    price_index.index,
+    min(price_index.month) over (partition by price_index.vendor_id) as base_month
+from marts.fct_price_index as price_index
+left join marts.dim_vendors as dim_vendors
+    on price_index.vendor_id = dim_vendors.vendor_id
+where price_index.price_type = $price_type
+    and (price_index.vendor_id = 'all' or list_contains($vendors, price_index.vendor_id))
+qualify ($start is null or price_index.month >= $start)
+    and ($end is null or price_index.month < $end)
+order by price_index.vendor_id <> 'all', price_index.vendor_id, price_index.month
+"""
+
+CURRENT_PRICES_SQL = """
+select
+    model_prices.vendor_id,
+    model_prices.model_id,
+    dim_models.model_name,
+    cast(max(model_prices.usd_per_unit) filter (where model_prices.price_type = 'input') as double) as input,
+    cast(max(model_prices.usd_per_unit) filter (where model_prices.price_type = 'output') as double) as output,
+    cast(max(model_prices.usd_per_unit) filter (where model_prices.price_type = 'cache_read') as double)
+        as cache_read,
+    cast(max(model_prices.usd_per_unit) filter (where model_prices.price_type = 'cache_write') as double)
+        as cache_write,
+    dim_models.context_window,
+    max(model_prices.valid_from) as latest_change,
+    string_agg(distinct model_prices.source, ', ') as source
+from marts.fct_model_prices as model_prices
+left join marts.dim_models as dim_models
+    on model_prices.vendor_id = dim_models.vendor_id
+    and model_prices.model_id = dim_models.model_id
+where model_prices.is_current
+    and model_prices.tier_start is null
+    and model_prices.condition is null
+    and model_prices.unit = 'mtok'
+    and (len($vendors) = 0 or list_contains($vendors, model_prices.vendor_id))
+    and (
+        $pattern = '%%'
+        or model_prices.model_id ilike $pattern escape '\\'
+        or model_prices.vendor_id ilike $pattern escape '\\'
+        or dim_models.model_name ilike $pattern escape '\\'
+    )
+group by model_prices.vendor_id, model_prices.model_id, dim_models.model_name, dim_models.context_window
+order by model_prices.vendor_id, model_prices.model_id
+"""
+
+
+def like_pattern(text: str) -> str:
+    """A `%…%` ILIKE pattern matching `text` literally (%, _ and the escape character escaped)."""
+    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def price_vendors(path: Path) -> pd.DataFrame:
+    """Vendors with prices: vendor_id, n_models."""
+    return _query(path, PRICE_VENDORS_SQL)
+
+
+def price_models(path: Path, vendor: str, price_type: str) -> pd.DataFrame:
+    """A vendor's models with a base price of `price_type` (per Mtok): model_id, model_name, n_rows, has_current.
+
+    Ordered by price rows (the models whose price changed most first).
+    """
+    return _query(path, PRICE_MODELS_SQL, vendor=vendor, price_type=price_type)
+
+
+def price_history(path: Path, vendor: str, price_type: str, models: Sequence[str]) -> pd.DataFrame:
+    """Base prices (no tier, no condition, USD per Mtok) with their validity of the given models of one vendor."""
+    return _query(path, PRICE_HISTORY_SQL, vendor=vendor, price_type=price_type, models=tuple(sorted(models)))
+
+
+def price_index(
+    path: Path, price_type: str, vendors: Sequence[str] = (), start: date | None = None, end: date | None = None
+) -> pd.DataFrame:
+    """fct_price_index rows of 'all' and the vendors given for months in [start, end).
+
+    `base_month` is the first month of each vendor's whole series (index = 100 there).
+    """
+    return _query(path, PRICE_INDEX_SQL, price_type=price_type, vendors=tuple(sorted(vendors)), start=start, end=end)
+
+
+def current_prices(path: Path, search: str = "", vendors: Sequence[str] = ()) -> pd.DataFrame:
+    """Current base prices (USD per Mtok) per model, one column per token price type.
+
+    `search` matches model id, model name or vendor id as a literal substring (case-insensitive).
+    """
+    return _query(path, CURRENT_PRICES_SQL, pattern=like_pattern(search), vendors=tuple(sorted(vendors)))
+
+
+# --- sustainability -------------------------------------------------------------------------------------
+
+SCORECARD_QUARTERS_SQL = """
+select
+    quarter,
+    count(*) as n_vendors,
+    median(coverage) as median_coverage
+from marts.fct_sustainability_scorecard
+group by quarter
+order by quarter
+"""
+
+SCORECARD_SQL = """
+select
+    scorecard.vendor_id,
+    coalesce(dim_vendors.vendor_name, scorecard.vendor_id) as vendor_name,
+    scorecard.rank,
+    scorecard.composite,
+    scorecard.financial,
+    scorecard.technical,
+    scorecard.market,
+    scorecard.social,
+    scorecard.coverage
+from marts.fct_sustainability_scorecard as scorecard
+left join marts.dim_vendors as dim_vendors
+    on scorecard.vendor_id = dim_vendors.vendor_id
+where scorecard.quarter = $quarter
+order by scorecard.rank nulls last, scorecard.vendor_id
+"""
+
+INDICATOR_ROWS_SQL = """
+select
+    indicators.dimension,
+    indicators.indicator,
+    dim_indicators.name,
+    indicators.raw_value,
+    dim_indicators.unit,
+    dim_indicators.direction,
+    indicators.normalized,
+    indicators.weight,
+    indicators.weight / sum(indicators.weight) over (partition by indicators.dimension) as weight_in_dimension,
+    indicators.origin,
+    indicators.source
+from marts.fct_sustainability_indicators as indicators
+left join marts.dim_indicators as dim_indicators
+    on indicators.indicator = dim_indicators.indicator
+where indicators.vendor_id = $vendor
+    and indicators.quarter = $quarter
+order by indicators.dimension, indicators.weight desc, indicators.indicator
+"""
+
+
+def scorecard_quarters(path: Path) -> pd.DataFrame:
+    """Quarters of the scorecard: quarter, n_vendors, median_coverage (ascending)."""
+    return _query(path, SCORECARD_QUARTERS_SQL)
+
+
+def scorecard(path: Path, quarter: date) -> pd.DataFrame:
+    """The scorecard of one quarter, every vendor, by warehouse rank."""
+    return _query(path, SCORECARD_SQL, quarter=quarter)
+
+
+def indicator_rows(path: Path, vendor: str, quarter: date) -> pd.DataFrame:
+    """The indicator rows behind one scorecard row, with the catalog's name, unit and direction."""
+    return _query(path, INDICATOR_ROWS_SQL, vendor=vendor, quarter=quarter)
+
+
+# --- data quality ---------------------------------------------------------------------------------------
+
+REFRESH_RUNS_SQL = """
+select
+    run_id,
+    started_at,
+    published_at,
+    status,
+    files_loaded,
+    files_quarantined,
+    rows_loaded,
+    rows_rejected,
+    duration_s
+from audit.refresh_runs
+order by started_at desc nulls last
+limit 50
+"""
+
+QUALITY_RUNS_SQL = """
+select
+    run_id,
+    max(checked_at) as checked_at,
+    count(*) filter (where severity <> 'info') as checks,
+    count(*) filter (where not success and severity = 'error') as failed_errors,
+    count(*) filter (where not success and severity = 'warning') as failed_warnings
+from audit.quality_results
+group by run_id
+order by checked_at desc
+limit 20
+"""
+
+QUALITY_FAILURES_SQL = """
+select
+    checked_at,
+    run_id,
+    severity,
+    suite,
+    relation,
+    expectation,
+    "column",
+    element_count,
+    unexpected_count,
+    description,
+    sample
+from audit.quality_results
+where not success
+    and severity in ('error', 'warning')
+order by checked_at desc, severity = 'warning', suite, expectation, "column"
+limit 500
+"""
+
+LOAD_PROBLEMS_SQL = """
+with latest as (
+    select *
+    from audit.load_log
+    qualify row_number() over (partition by source_file order by loaded_at desc) = 1
+)
+select
+    loaded_at,
+    status,
+    source,
+    dataset,
+    source_file,
+    reason,
+    delivered_rows,
+    loaded_rows,
+    rejected_rows,
+    quarantine_path
+from latest
+where status <> 'loaded'
+order by loaded_at desc, source_file
+"""
+
+REJECTED_BY_REASON_SQL = """
+select
+    source,
+    dataset,
+    reason,
+    count(*) as rows_rejected,
+    count(distinct source_file) as files
+from audit.rejected_rows
+where is_current
+group by all
+order by rows_rejected desc, source, dataset, reason
+"""
+
+REJECTED_SAMPLE_SQL = """
+select
+    source,
+    dataset,
+    source_file,
+    row_number,
+    reason,
+    row_json
+from audit.rejected_rows
+where is_current
+order by source, dataset, source_file, row_number
+limit 200
+"""
+
+FRESHNESS_SQL = """
+select
+    source,
+    dataset,
+    count(*) filter (where status = 'loaded') as files_loaded,
+    count(*) filter (where status <> 'loaded') as files_not_loaded,
+    max(loaded_at) filter (where status = 'loaded') as last_loaded_at,
+    max(loaded_at) as last_delivery_at
+from audit.load_log
+group by source, dataset
+order by source, dataset
+"""
+
+USAGE_RAW_PATHS_SQL = """
+select distinct raw_path
+from audit.load_log
+where source = 'customers'
+    and dataset = 'usage'
+    and status = 'loaded'
+    and raw_path is not null
+order by raw_path
+"""
+
+
+def refresh_runs(path: Path) -> pd.DataFrame:
+    """The published runs recorded in audit.refresh_runs, newest first (50 at most)."""
+    return _query(path, REFRESH_RUNS_SQL)
+
+
+def quality_runs(path: Path) -> pd.DataFrame:
+    """Per quality run (newest first): checked_at, checks (error + warning), failed_errors, failed_warnings."""
+    return _query(path, QUALITY_RUNS_SQL)
+
+
+def quality_failures(path: Path) -> pd.DataFrame:
+    """Failed error- and warning-severity expectations, latest run first (500 at most), with their sample."""
+    return _query(path, QUALITY_FAILURES_SQL)
+
+
+def load_problems(path: Path) -> pd.DataFrame:
+    """Files whose latest delivery was not loaded (quarantined, refused, unrecognised), with the reason."""
+    return _query(path, LOAD_PROBLEMS_SQL)
+
+
+def rejected_by_reason(path: Path) -> pd.DataFrame:
+    """Current rejected rows counted per source, dataset and reason."""
+    return _query(path, REJECTED_BY_REASON_SQL)
+
+
+def rejected_sample(path: Path) -> pd.DataFrame:
+    """Up to 200 current rejected rows with their reason and content."""
+    return _query(path, REJECTED_SAMPLE_SQL)
+
+
+def freshness(path: Path) -> pd.DataFrame:
+    """Per source and dataset: files loaded / not loaded, the last load and the last delivery time."""
+    return _query(path, FRESHNESS_SQL)
+
+
+@st.cache_data(show_spinner=False, max_entries=CACHE_ENTRIES)
+def _newest_usage_date(path: str, version: Version, raw_dir: str) -> date | None:
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    with _connect(path) as con:
+        relative = [str(p) for p in _frame(con, USAGE_RAW_PATHS_SQL)["raw_path"]]
+    root = Path(raw_dir).resolve()
+    newest: date | None = None
+    for name in relative:
+        file = (root / name).resolve()
+        if not file.is_relative_to(root) or not file.is_file():
+            continue
+        column = pq.read_table(file, columns=["usage_date"])["usage_date"]
+        value = pc.max(column).as_py() if len(column) else None
+        if value is not None and (newest is None or value > newest):
+            newest = value
+    return newest
+
+
+def newest_usage_date(path: Path, raw_dir: Path) -> date | None:
+    """The newest usage_date of the loaded usage files (their archived Parquet copies under raw/).
+
+    The warehouse keeps usage at month grain, so the day comes from the archive the load log points to
+    (read with pyarrow, only paths inside `raw_dir`). None when nothing can be read.
+    """
+    try:
+        return _newest_usage_date(str(path), _require_version(path), str(raw_dir))
+    except (duckdb.Error, OSError, KeyError, ValueError):
+        return None
+
+
+@st.cache_data(show_spinner=False, max_entries=CACHE_ENTRIES)
+def _refresh_attempts(path: str, version: tuple[int, int]) -> pd.DataFrame:
+    import json
+
+    rows = []
+    for line in Path(path).read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            doc = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(doc, dict):
+            rows.append(doc)
+    columns = ["started_at", "finished_at", "status", "duration_s", "files_loaded", "rows_loaded", "message", "run_id"]
+    frame = pd.DataFrame(rows, columns=columns)
+    for column in ("started_at", "finished_at"):
+        frame[column] = pd.to_datetime(frame[column], errors="coerce", format="ISO8601")
+    return frame.sort_values("started_at", ascending=False, na_position="last").head(50).reset_index(drop=True)
+
+
+def refresh_attempts(log_path: Path) -> pd.DataFrame:
+    """Every refresh attempt of refresh_log.jsonl (published or failed), newest first (50 at most).
+
+    Columns: started_at, finished_at, status, duration_s, files_loaded, rows_loaded, message, run_id.
+    An empty frame when there is no log yet; unreadable lines are skipped.
+    """
+    try:
+        stat = log_path.stat()
+    except FileNotFoundError:
+        return _refresh_attempts_empty()
+    return _refresh_attempts(str(log_path), (stat.st_mtime_ns, stat.st_size))
+
+
+def _refresh_attempts_empty() -> pd.DataFrame:
+    columns = ["started_at", "finished_at", "status", "duration_s", "files_loaded", "rows_loaded", "message", "run_id"]
+    return pd.DataFrame(columns=columns)

@@ -50,6 +50,74 @@ REVENUE: dict[date, dict[str, float]] = {
     QUARTERS[1]: {"openai": 3.5e9, "anthropic": 1.5e9, "mistral": 0.15e9},
 }
 
+# audit.load_log: source, dataset, source_file, status, reason, delivered, loaded, rejected, quarantine_path, age
+LOAD_LOG = (
+    ("customers", "usage", "customers/usage/2025-03.csv", "loaded", None, 3463, 3456, 7, None, timedelta(0)),
+    (
+        "market",
+        "vendors",
+        "market/vendors/v.csv",
+        "quarantined",
+        "missing required column vendor_id",
+        3,
+        0,
+        0,
+        "market/vendors/v.csv.q",
+        timedelta(hours=1),
+    ),
+    # quarantined first, then delivered again and loaded: no longer a problem
+    (
+        "customers",
+        "accounts",
+        "customers/accounts/a.csv",
+        "quarantined",
+        "not UTF-8",
+        2,
+        0,
+        0,
+        "q/a.csv",
+        timedelta(hours=2),
+    ),
+    ("customers", "accounts", "customers/accounts/a.csv", "loaded", None, 2, 2, 0, None, timedelta(hours=1)),
+)
+# audit.quality_results: suite, relation, expectation, column, severity, success, elements, unexpected, sample
+QUALITY_RESULTS = (
+    (
+        "usage",
+        "staging.stg_customers__usage",
+        "expect_column_values_to_be_between",
+        "amount_usd",
+        "error",
+        False,
+        3456,
+        2,
+        '[{"account_id": "a1", "amount_usd": -5}]',
+    ),
+    (
+        "usage",
+        "staging.stg_customers__usage",
+        "expect_table_row_count_to_not_drop",
+        None,
+        "warning",
+        False,
+        3456,
+        1,
+        "[]",
+    ),
+    (
+        "usage",
+        "staging.stg_customers__usage",
+        "expect_column_values_to_not_be_null",
+        "account_id",
+        "error",
+        True,
+        3456,
+        0,
+        "[]",
+    ),
+    ("usage", "staging.stg_customers__usage", "expect_table_row_count", None, "info", True, 3456, 0, "[]"),
+)
+
 DDL = """
 create schema marts;
 create schema audit;
@@ -73,8 +141,14 @@ create table audit.refresh_runs (
     files_quarantined bigint, rows_loaded bigint, rows_rejected bigint, duration_s double
 );
 create table audit.load_log (
-    source varchar, dataset varchar, source_file varchar, status varchar, reason varchar,
-    delivered_rows bigint, loaded_rows bigint, rejected_rows bigint, loaded_at timestamp
+    load_id varchar, run_id varchar, source varchar, dataset varchar, source_file varchar, file_sha256 varchar,
+    file_bytes bigint, status varchar, reason varchar, delivered_rows bigint, loaded_rows bigint,
+    rejected_rows bigint, raw_path varchar, quarantine_path varchar, replaces_sha256 varchar, loaded_at timestamp
+);
+create table audit.quality_results (
+    run_id varchar, checked_at timestamp, suite varchar, relation varchar, expectation varchar, "column" varchar,
+    severity varchar, success boolean, element_count bigint, unexpected_count bigint, sample varchar,
+    description varchar
 );
 create table audit.rejected_rows (
     source varchar, dataset varchar, source_file varchar, row_number bigint, reason varchar, row_json varchar,
@@ -176,10 +250,14 @@ def build_warehouse(path: Path, *, published_at: datetime = PUBLISHED_AT, synthe
             "insert into audit.refresh_runs values ('run-1', ?, ?, 'published', 12, 1, 3456, 7, 4.2)",
             [published_at - timedelta(seconds=5), published_at],
         )
-        con.execute(
-            "insert into audit.load_log values ('customers', 'usage', 'customers/usage/2025-03.csv', 'loaded', null, "
-            "3463, 3456, 7, ?)",
-            [published_at],
+        con.executemany(
+            "insert into audit.load_log (source, dataset, source_file, status, reason, delivered_rows, loaded_rows, "
+            "rejected_rows, quarantine_path, loaded_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(*row, published_at - age) for *row, age in LOAD_LOG],
+        )
+        con.executemany(
+            "insert into audit.quality_results values ('run-1', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '')",
+            [(published_at - timedelta(seconds=30), *row) for row in QUALITY_RESULTS],
         )
         con.execute(
             "insert into audit.rejected_rows values ('customers', 'usage', 'customers/usage/2025-03.csv', 12, "
