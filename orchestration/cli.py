@@ -150,8 +150,8 @@ def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
     path = settings.published_path
     if not path.exists():
         raise UserError(f"no published warehouse at {path}; run `modelmarket refresh` first")
-    with duckdb.connect(str(path), read_only=True) as con:
-        con.execute("set enable_external_access = false")
+    config = {"enable_external_access": False, "lock_configuration": True}
+    with duckdb.connect(str(path), read_only=True, config=config) as con:
         if args.query:
             _run_query(con, args.query, args.csv, args.max_rows)
             return 0

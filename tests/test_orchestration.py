@@ -109,6 +109,10 @@ def test_sql_and_status_on_the_demo_warehouse(demo_home: Settings, capsys, monke
     assert code == 2 and err.startswith("modelmarket: SQL error")
     code, _, err = run_cli(capsys, "sql", "create table marts.x as select 1")
     assert code == 2 and "read-only" in err.lower()
+    code, _, err = run_cli(capsys, "sql", "select * from read_csv('/etc/passwd')")
+    assert code == 2 and "SQL error" in err  # no file access from the analysts' prompt
+    code, _, err = run_cli(capsys, "sql", "set enable_external_access = true")
+    assert code == 2 and "SQL error" in err  # and it cannot be switched back on
     code, out, _ = run_cli(capsys, "status", "--json")
     status = json.loads(out)
     assert code == 0 and status["published"] and status["last_run"]["status"] == "published"
