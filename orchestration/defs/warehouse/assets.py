@@ -24,12 +24,12 @@ from ingest import archive
 from ingest.run import report_unrecognised
 from orchestration.dbt_project import dbt_project
 from orchestration.defs.customers.assets import accounts, usage
-from orchestration.defs.market.assets import indicators, vendors
+from orchestration.defs.market.assets import indicators, reference_indicators, vendors
 from orchestration.defs.pricing.assets import genai_prices, prices
 from orchestration.resources import ModelmarketResource
 from orchestration.warehouse import RefreshRun, prepare_build, publish, record_run, utcnow
 
-INGEST_ASSETS = [vendors, indicators, genai_prices, prices, accounts, usage]
+INGEST_ASSETS = [vendors, indicators, reference_indicators, genai_prices, prices, accounts, usage]
 
 
 @multi_asset(
@@ -80,11 +80,16 @@ class Translator(DagsterDbtTranslator):
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=Translator())
 def warehouse_dbt(context: AssetExecutionContext, dbt: DbtCliResource, modelmarket: ModelmarketResource):
-    """Copy the published warehouse to the private build file, then `dbt build` (models + tests) there."""
+    """Copy the published warehouse to the private build file, then `dbt build` (models + data tests) there.
+
+    dbt unit tests check the SQL logic, not the data: they run in the test suite (tests/test_dbt_unit_tests.py),
+    not every night.
+    """
     settings = modelmarket.settings()
     prepare_build(settings)
     context.log.info(f"building into {settings.build_path}")
-    yield from dbt.cli(["build", "--vars", json.dumps(settings.dbt_vars())], context=context).stream()
+    args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(settings.dbt_vars())]
+    yield from dbt.cli(args, context=context).stream()
 
 
 @asset(
