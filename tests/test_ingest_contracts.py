@@ -243,3 +243,17 @@ def test_every_raw_relation_has_a_manifest_after_ingest(settings, base_landing):
     manifests = {p.stem for p in settings.manifest_dir.glob("*.parquet")}
     assert {"market__vendors", "customers__accounts", "customers__usage", "audit__load_log"} <= manifests
     assert manifests <= set(raw_relations())
+
+
+def test_a_linked_folder_that_climbs_out_of_the_landing_zone_is_refused(settings, base_landing, tmp_path: Path):
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "usage.csv").write_text("account_id,vendor_id,usage_date,amount_usd\na1,openai,2026-01-01,1\n")
+    folder = settings.landing_dir / "customers/usage"
+    folder.mkdir(parents=True)
+    (folder / "up").symlink_to(Path("..") / ".." / ".." / ".." / "secret", target_is_directory=True)
+    assert (folder / "up" / "usage.csv").exists()  # the link really leads out
+    report = ingest(settings, VENDORS, ACCOUNTS, USAGE)["customers/usage"]
+    assert [(f.relpath, f.status) for f in report.files] == [("customers/usage/up", "refused")]
+    assert "outside the landing zone" in report.files[0].reason
+    assert current_rows(settings, USAGE).height == 0
