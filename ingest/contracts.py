@@ -74,7 +74,7 @@ class Dataset:
     name: str
     columns: tuple[Column, ...]
     unique_key: tuple[str, ...] = ()  # a repeated key inside one file rejects the later rows
-    from_package: bool = False  # loaded from an installed package, not from landing files
+    from_package: bool = False  # loaded from an installed package or bundled files, not from landing files
     description: str = ""
     order: int = 0  # ingest order: reference data (vendors, accounts) before the rows that point at it
 
@@ -242,8 +242,17 @@ GENAI_PRICES = Dataset(
     order=1,
 )
 
+REFERENCE_INDICATORS = Dataset(
+    "reference",
+    "indicators",
+    INDICATORS.columns,
+    from_package=True,
+    description="real indicator observations from the public reference data bundled in ingest/reference/",
+    order=2,
+)
+
 DATASETS: tuple[Dataset, ...] = tuple(
-    sorted((VENDORS, INDICATORS, PRICES, ACCOUNTS, USAGE, GENAI_PRICES), key=lambda d: d.order)
+    sorted((VENDORS, INDICATORS, PRICES, ACCOUNTS, USAGE, GENAI_PRICES, REFERENCE_INDICATORS), key=lambda d: d.order)
 )
 LANDING_DATASETS: tuple[Dataset, ...] = tuple(d for d in DATASETS if not d.from_package)
 EXTENSIONS = (".csv", ".parquet", ".json")

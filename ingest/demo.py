@@ -6,7 +6,8 @@
 - ``market/vendors/vendors.csv``: twelve vendors; ids are genai-prices provider ids where one exists.
 - ``market/indicators/indicators_<year>.csv``: every *reported* catalog indicator for every vendor over the
   8 complete quarters up to ``end_month``, long form, with a few deliberate gaps; one file writes some periods
-  as a date inside the quarter instead of ``2025Q3``.
+  as a date inside the quarter instead of ``2025Q3``. Indicators with a real source (catalog origin
+  ``reference``, e.g. model releases, transparency) are not generated.
 - ``pricing/prices/price_list.csv``: a small user price list with price cuts over time.
 - ``customers/accounts/accounts.csv`` and ``accounts_late.csv`` (the latest ~1% of sign-ups).
 - ``customers/usage/usage_YYYY_MM.parquet``: daily spend line items, one file a month for 24 months ending with
@@ -431,7 +432,10 @@ INDICATOR_UNITS: dict[str, tuple[str, str]] = {
     "open_weights": ("count", "{:.0f}"),
     "csr_spend_pct": ("percent", "{:.2f}"),
 }
-REPORTED_INDICATORS: tuple[str, ...] = tuple(INDICATOR_UNITS)
+# Indicators with a real source (catalog origin 'reference': ingest/reference_indicators.py) are still drawn, so
+# every other value keeps its random stream, but they are not written: demo data never stands in for real data.
+REFERENCE_SOURCED: frozenset[str] = frozenset({"model_releases", "transparency_score"})
+REPORTED_INDICATORS: tuple[str, ...] = tuple(code for code in INDICATOR_UNITS if code not in REFERENCE_SOURCED)
 
 
 def _indicator_gaps(rng: np.random.Generator, shape: tuple[int, int, int]) -> np.ndarray:
@@ -468,7 +472,7 @@ def _indicator_files(rng: np.random.Generator, cal: _Calendar, label: str) -> It
                 as_date = quarter in dated_quarter and v % 2 == 1
                 period = quarter.mid_date.isoformat() if as_date else quarter.text
                 for k, (code, series) in enumerate(values.items()):
-                    if gaps[k, v, j]:
+                    if gaps[k, v, j] or code in REFERENCE_SOURCED:
                         continue
                     unit, fmt = INDICATOR_UNITS[code]
                     rows.append([vendor.id, period, code, fmt.format(series[v, j]), unit, label, as_of])

@@ -19,7 +19,7 @@ from ingest.contracts import INDICATORS, Dataset
 from ingest.contracts import dataset as dataset_by_name
 from ingest.readers import NOT_UTF8, FileProblem, read_landing_file
 from ingest.settings import INDICATOR_CATALOG, Settings
-from ingest.validate import REASON, ROW_NUMBER, KnownIds, validate
+from ingest.validate import REASON, ROW_NUMBER, KnownIds, Validated, validate
 
 Progress = Callable[[str], None]
 
@@ -118,34 +118,9 @@ def _load_file(
     settings: Settings, dataset: Dataset, item: landing.LandingFile, sha: str, known: KnownIds, today: date
 ) -> dict[str, object]:
     """Validate and archive one landing file; return the load-log values (status, counts, paths)."""
-    loaded_at = now_utc()
     try:
         validated = validate(read_landing_file(item.path), dataset, known, today)
-        counts = validated.frame.select(
-            pl.len().alias("delivered"), pl.col(REASON).is_not_null().sum().alias("rejected")
-        ).collect()
-        delivered, rejected = int(counts["delivered"][0]), int(counts["rejected"][0])
-        rel_raw = archive.raw_relpath_for(dataset, item.relpath, sha)
-        lineage = [
-            pl.lit(item.relpath).alias("_source_file"),
-            pl.lit(sha).alias("_file_sha256"),
-            pl.lit(loaded_at).alias("_loaded_at"),
-        ]
-        accepted = validated.accepted.with_columns(lineage)
-        archive.atomic_sink_parquet(accepted, settings.raw_dir / rel_raw)
-        loaded = pl.scan_parquet(settings.raw_dir / rel_raw).select(pl.len()).collect().item()
-        if rejected:
-            rows = validated.rejected.select(
-                pl.lit(dataset.source).alias("source"),
-                pl.lit(dataset.name).alias("dataset"),
-                pl.lit(item.relpath).alias("source_file"),
-                pl.lit(sha).alias("file_sha256"),
-                pl.col(ROW_NUMBER).alias("row_number"),
-                pl.col(REASON).alias("reason"),
-                pl.col("_row_json").alias("row_json"),
-                pl.lit(loaded_at).alias("loaded_at"),
-            ).collect()
-            archive.write_rejected_rows(settings, dataset, archive.file_stem(item.relpath, sha), rows)
+        return archive_validated(settings, dataset, item.relpath, sha, validated)
     except FileProblem as problem:
         target = archive.quarantine(settings, item.path, item.relpath, sha, str(problem))
         return {"status": "quarantined", "reason": str(problem), "quarantine_path": str(target)}
@@ -154,8 +129,44 @@ def _load_file(
         reason = NOT_UTF8 if "utf-8" in detail.lower() else f"unreadable: {detail}"
         target = archive.quarantine(settings, item.path, item.relpath, sha, reason)
         return {"status": "quarantined", "reason": reason, "quarantine_path": str(target)}
+
+
+def archive_validated(
+    settings: Settings, dataset: Dataset, relpath: str, sha: str, validated: Validated
+) -> dict[str, object]:
+    """Archive a validated frame: accepted rows to raw Parquet (with lineage), rejected rows with their reason.
+
+    Shared by landing files and bundled sources (reference data), so both pass the same contract and archive.
+    Returns the load-log values of a loaded file; raises if delivered != loaded + rejected.
+    """
+    loaded_at = now_utc()
+    counts = validated.frame.select(
+        pl.len().alias("delivered"), pl.col(REASON).is_not_null().sum().alias("rejected")
+    ).collect()
+    delivered, rejected = int(counts["delivered"][0]), int(counts["rejected"][0])
+    rel_raw = archive.raw_relpath_for(dataset, relpath, sha)
+    lineage = [
+        pl.lit(relpath).alias("_source_file"),
+        pl.lit(sha).alias("_file_sha256"),
+        pl.lit(loaded_at).alias("_loaded_at"),
+    ]
+    accepted = validated.accepted.with_columns(lineage)
+    archive.atomic_sink_parquet(accepted, settings.raw_dir / rel_raw)
+    loaded = pl.scan_parquet(settings.raw_dir / rel_raw).select(pl.len()).collect().item()
+    if rejected:
+        rows = validated.rejected.select(
+            pl.lit(dataset.source).alias("source"),
+            pl.lit(dataset.name).alias("dataset"),
+            pl.lit(relpath).alias("source_file"),
+            pl.lit(sha).alias("file_sha256"),
+            pl.col(ROW_NUMBER).alias("row_number"),
+            pl.col(REASON).alias("reason"),
+            pl.col("_row_json").alias("row_json"),
+            pl.lit(loaded_at).alias("loaded_at"),
+        ).collect()
+        archive.write_rejected_rows(settings, dataset, archive.file_stem(relpath, sha), rows)
     if delivered != loaded + rejected:  # the archive's promise; never silently drop a row
-        raise RuntimeError(f"{item.relpath}: delivered {delivered} != loaded {loaded} + rejected {rejected}")
+        raise RuntimeError(f"{relpath}: delivered {delivered} != loaded {loaded} + rejected {rejected}")
     return {
         "status": "loaded",
         "delivered_rows": delivered,

@@ -244,6 +244,11 @@ def test_indicators_cover_the_reported_catalog(tiny: tuple[Path, demo.DemoSummar
     reported = {row["code"]: row["unit"] for row in catalog if row["origin"] == "reported"}
     frame = _dataset_frame(root, "market/indicators").with_columns(quarter=_quarter_of(pl.col("period")))
     assert set(frame["indicator"]) == set(reported)  # every reported one, and no derived one
+    # indicators with a real source (origin 'reference': Epoch AI, FMTI) are never generated
+    real = {row["code"] for row in catalog if row["origin"] == "reference"}
+    assert {"model_releases", "transparency_score"} <= real
+    assert not real & set(frame["indicator"])
+    assert set(demo.REPORTED_INDICATORS) == set(reported)
     assert dict(frame.select("indicator", "unit").unique().iter_rows()) == reported
     assert sorted(set(frame["quarter"])) == [
         "2024Q4", "2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3"

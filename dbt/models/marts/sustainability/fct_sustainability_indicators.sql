@@ -15,7 +15,8 @@ indicator_values as (
         indicator,
         raw_value,
         origin,
-        source
+        source,
+        is_synthetic
     from {{ ref('int_sustainability_indicators_unioned') }}
     where raw_value is not null
 
@@ -44,6 +45,7 @@ indicator_ranges as (
         catalog.weight,
         indicator_values.origin,
         indicator_values.source,
+        indicator_values.is_synthetic,
         min(indicator_values.raw_value) over (
             partition by indicator_values.quarter, indicator_values.indicator
         ) as min_value,
@@ -72,5 +74,6 @@ select
     ) as normalized,
     cast(weight as double) as weight,
     cast(origin as varchar) as origin,
-    cast(source as varchar) as source
+    cast(source as varchar) as source,
+    cast(is_synthetic as boolean) as is_synthetic
 from indicator_ranges

@@ -1,0 +1,39 @@
+with
+
+source as (
+
+    select * from {{ source('raw', 'reference__indicators') }}
+
+),
+
+renamed as (
+
+    select
+
+        ---------- ids
+        cast(vendor_id as varchar) as vendor_id,
+        cast(indicator as varchar) as indicator,
+
+        ---------- period
+        cast(period as varchar) as period,
+        cast(period_start as date) as period_start,
+        cast(as_of as date) as as_of,
+
+        ---------- numerics
+        cast(value as double) as value,
+
+        ---------- text
+        cast(unit as varchar) as unit,
+        cast(source as varchar) as source,
+
+        ---------- lineage
+        cast(_source_file as varchar) as _source_file,
+        cast(_file_sha256 as varchar) as _file_sha256,
+        cast(_row_number as bigint) as _row_number,
+        cast(_loaded_at as timestamp) as _loaded_at
+
+    from source
+
+)
+
+select * from renamed
