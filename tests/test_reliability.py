@@ -30,6 +30,17 @@ CONSISTENCY_SQL = """
 """
 
 
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+def record(name: str, figures: dict) -> None:
+    """Keep the measured figures beside the screenshots (test-artifacts/reliability.json)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / "reliability.json"
+    data = json.loads(path.read_text()) if path.exists() else {}
+    path.write_text(json.dumps(data | {name: figures}, indent=2))
+
+
 def deliver_a_new_day(home: Settings, day: int) -> None:
     """One more usage file, so the next refresh has real work and changes the marts."""
     with duckdb.connect() as con:
@@ -86,6 +97,10 @@ def test_kill_9_at_any_point_leaves_the_published_file_intact(demo_home: Setting
     assert done.returncode == 0, done.stderr[-2000:]
     assert published_state(home)[1] == runs + 1
     assert not (home.build_dir / "market.duckdb").exists()  # leftovers of the crashed builds are gone
+    record(
+        "kill_9",
+        {"attempts": [{"delay_s": d, "killed": k, "published": p} for d, k, p in outcomes], "final_refresh_ok": True},
+    )
 
 
 READER = """
@@ -144,3 +159,13 @@ def test_four_readers_through_three_refreshes_see_consistent_snapshots(demo_home
             by_runs.setdefault(runs, set()).update(spends)
     assert all(len(spends) == 1 for spends in by_runs.values()), by_runs
     assert {int(r) for r in by_runs} >= {runs_before, runs_before + 3}
+    record(
+        "readers",
+        {
+            "readers": len(reports),
+            "refreshes": 3,
+            "queries": [r["queries"] for r in reports],
+            "errors": sum(len(r["errors"]) for r in reports),
+            "states_seen": sorted(by_runs),
+        },
+    )
