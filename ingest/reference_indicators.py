@@ -298,7 +298,11 @@ def load_reference_indicators(settings: Settings, run_id: str, today: date | Non
     if (SOURCE_FILE, sha) in seen:
         report.files.append(FileOutcome(SOURCE_FILE, "unchanged"))
     else:
-        validated = validate(observations().lazy(), dataset, known, today or datetime.now(UTC).date())
+        # The bundle covers more organisations than any one warehouse tracks: rows of vendors the warehouse does not
+        # know are out of scope (not delivered), not rejected. The fingerprint includes the known vendors, so a
+        # vendor delivered later brings its reference rows in at the next refresh.
+        in_scope = observations().filter(pl.col("vendor_id").is_in(sorted(known.vendors)))
+        validated = validate(in_scope.lazy(), dataset, known, today or datetime.now(UTC).date())
         values = archive_validated(settings, dataset, SOURCE_FILE, sha, validated)
         current = archive.current_versions(log)["file_sha256"].to_list()
         raw_path = settings.raw_dir / str(values["raw_path"])
