@@ -28,7 +28,7 @@ Version = tuple[int, int, int]
 
 CACHE_ENTRIES = 256
 
-CONNECT_CONFIG: Mapping[str, Any] = {"enable_external_access": False}
+CONNECT_CONFIG: Mapping[str, Any] = {"enable_external_access": False, "lock_configuration": True}
 
 
 class WarehouseMissing(FileNotFoundError):
@@ -533,12 +533,29 @@ class Headline:
         return None if change is None else change * 100
 
     @property
+    def annualised_growth(self) -> float | None:
+        """The period's spend growth compounded over a year: (1 + g)^12 − 1 (months) or (1 + g)^4 − 1 (quarters)."""
+        return _annualise(self.spend_growth, self.grain)
+
+    @property
+    def annualised_growth_change_pp(self) -> float | None:
+        """Annualised growth minus the previous period's annualised growth, in percentage points."""
+        change = _difference(self.annualised_growth, _annualise(self.previous_spend_growth, self.grain))
+        return None if change is None else change * 100
+
+    @property
     def customers_change(self) -> float | None:
         return _difference(self.customers, self.previous_customers)
 
     @property
     def hhi_change(self) -> float | None:
         return _difference(self.hhi, self.previous_hhi)
+
+
+def _annualise(growth: float | None, grain: str) -> float | None:
+    if growth is None or growth <= -1:
+        return None
+    return (1 + growth) ** (4 if grain == "quarter" else 12) - 1
 
 
 def _difference(current: float | None, previous: float | None) -> float | None:
@@ -639,6 +656,144 @@ def headline(
     the spend leader and its share; and the reported-revenue leader of the latest quarter up to `as_of`.
     """
     return _headline(str(path), _require_version(path), grain, segment, as_of, data_as_of)
+
+
+# --- Overview: retention, revenue, prices and sustainability movers -------------------------------------
+
+RETENTION_TOTALS_SQL = """
+with retention as (
+    select
+        month,
+        sum(nrr_1m * cast(mrr_base_1m as double)) filter (where nrr_1m is not null)
+            / nullif(sum(cast(mrr_base_1m as double)) filter (where nrr_1m is not null), 0) as nrr_1m,
+        sum(grr_1m * cast(mrr_base_1m as double)) filter (where grr_1m is not null)
+            / nullif(sum(cast(mrr_base_1m as double)) filter (where grr_1m is not null), 0) as grr_1m
+    from marts.fct_retention_summary
+    where segment = $segment
+        and list_contains($months, month)
+    group by month
+),
+
+movements as (
+    select
+        month,
+        sum(new_customers) as new_customers,
+        sum(customers_end) as customers_end
+    from marts.fct_revenue_movements
+    where segment = $segment
+        and list_contains($months, month)
+    group by month
+)
+
+select
+    movements.month,
+    retention.nrr_1m,
+    retention.grr_1m,
+    cast(movements.new_customers as double) / nullif(movements.customers_end, 0) as new_customer_rate
+from movements
+left join retention
+    on movements.month = retention.month
+order by movements.month
+"""
+
+REVENUE_TOTALS_SQL = """
+with quarters as (
+    select distinct
+        period_start,
+        total
+    from marts.fct_market_share
+    where period_grain = 'quarter'
+        and measure = 'revenue'
+        and segment = 'all'
+        and ($as_of is null or period_start <= $as_of)
+)
+
+select
+    period_start,
+    cast(total as double) as total
+from quarters
+order by period_start desc
+limit 2
+"""
+
+PRICE_TREND_SQL = """
+select
+    month,
+    median_usd_per_mtok,
+    index
+from marts.fct_price_index
+where vendor_id = 'all'
+    and price_type = $price_type
+    and month <= $month
+order by month desc
+limit 2
+"""
+
+SUSTAINABILITY_MOVERS_SQL = """
+with latest_quarter as (
+    select max(quarter) as quarter
+    from (
+        select quarter
+        from marts.fct_sustainability_scorecard
+        where $as_of is null or quarter <= $as_of
+        group by quarter
+        having median(coverage) >= $min_coverage
+    ) as well_covered
+),
+
+changes as (
+    select
+        current_quarter.vendor_id,
+        current_quarter.quarter,
+        previous_quarter.quarter as previous_quarter,
+        current_quarter.composite,
+        current_quarter.composite - previous_quarter.composite as composite_change
+    from marts.fct_sustainability_scorecard as current_quarter
+    inner join latest_quarter
+        on current_quarter.quarter = latest_quarter.quarter
+    inner join marts.fct_sustainability_scorecard as previous_quarter
+        on current_quarter.vendor_id = previous_quarter.vendor_id
+        and previous_quarter.quarter = cast(latest_quarter.quarter - interval 3 month as date)
+    where len($vendors) = 0 or list_contains($vendors, current_quarter.vendor_id)
+)
+
+select
+    changes.vendor_id,
+    coalesce(dim_vendors.vendor_name, changes.vendor_id) as vendor_name,
+    changes.quarter,
+    changes.previous_quarter,
+    changes.composite,
+    changes.composite_change
+from changes
+left join marts.dim_vendors as dim_vendors
+    on changes.vendor_id = dim_vendors.vendor_id
+order by changes.composite_change desc, changes.vendor_id
+"""
+
+
+def retention_totals(path: Path, segment: str, months: Sequence[date]) -> pd.DataFrame:
+    """Market-wide NRR and GRR over one month (the vendors' ratios weighted by their base MRR) and the
+    new-customer rate (Σ new customers ÷ Σ customers at the end) of each month given: month, nrr_1m, grr_1m,
+    new_customer_rate."""
+    return _query(path, RETENTION_TOTALS_SQL, segment=segment, months=tuple(months))
+
+
+def revenue_totals(path: Path, as_of: date | None = None) -> pd.DataFrame:
+    """Total reported revenue (USD, every vendor) of the latest two quarters up to `as_of`, latest first."""
+    return _query(path, REVENUE_TOTALS_SQL, as_of=as_of)
+
+
+def price_trend(path: Path, month: date, price_type: str = "input") -> pd.DataFrame:
+    """The all-vendor price index (median USD per million tokens) of `month` and the month before, latest first."""
+    return _query(path, PRICE_TREND_SQL, month=month, price_type=price_type)
+
+
+def sustainability_movers(
+    path: Path, as_of: date | None = None, vendors: Sequence[str] = (), min_coverage: float = 0.5
+) -> pd.DataFrame:
+    """Composite change of every vendor from the quarter before to the latest quarter up to `as_of` whose median
+    coverage is at least `min_coverage` (as the Sustainability page's default quarter), best first."""
+    return _query(path, SUSTAINABILITY_MOVERS_SQL, as_of=as_of, vendors=tuple(vendors), min_coverage=min_coverage)
 
 
 # --- generic cached query ---------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -11,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
+from pathlib import Path
 
 from ingest.settings import PROJECT_ROOT, ConfigError, Settings
 
@@ -215,6 +217,38 @@ def cmd_dashboard(args: argparse.Namespace, settings: Settings) -> int:
         return 0
 
 
+# --- export / docs ----------------------------------------------------------------------------------
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from orchestration.export import ExportError, export_marts
+
+    try:
+        written = export_marts(settings.published_path, args.out, args.format, args.mart or (), progress=_say)
+    except ExportError as err:
+        raise UserError(str(err)) from None
+    rows = sum(item.rows for item in written)
+    print(f"exported {len(written)} marts ({rows:,} rows) as {args.format} to {args.out.resolve()}")
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
+    from orchestration.docs import DocsError, generate_docs, serve
+
+    port = args.port or 8080
+    if not args.no_serve and port_in_use(port):
+        raise UserError(f"port {port} is in use; pass --port to choose another")
+    try:
+        site = generate_docs(settings, progress=_say)
+    except DocsError as err:
+        raise UserError(str(err)) from None
+    print(f"dbt docs: {site / 'index.html'} (single file: {site / 'static_index.html'})", flush=True)
+    if args.no_serve:
+        return 0
+    print(f"serving the dbt docs at http://localhost:{port}  (Ctrl-C to stop)", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        serve(site, port, args.address)
+    return 0
+
+
 # --- parser ----------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -251,6 +285,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     rollback = sub.add_parser("rollback", help="restore the previously published warehouse")
     rollback.set_defaults(func=cmd_rollback)
+
+    export = sub.add_parser("export", help="write marts of the published warehouse to Parquet or CSV files")
+    export.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="file format (default parquet)")
+    export.add_argument("--out", type=Path, required=True, help="output directory (created; files <mart>.<format>)")
+    export.add_argument(
+        "--mart", action="append", metavar="NAME", help="a mart to export (repeatable; default: every mart)"
+    )
+    export.set_defaults(func=cmd_export)
+
+    docs = sub.add_parser("docs", help="build the dbt docs (lineage, columns) and serve them")
+    docs.add_argument("--port", type=int, default=None, help="port to serve on (default 8080)")
+    docs.add_argument("--address", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    docs.add_argument("--no-serve", action="store_true", help="only build the site and print its path")
+    docs.set_defaults(func=cmd_docs)
     return parser
 
 

@@ -319,10 +319,11 @@ def test_quality_page_on_the_demo_warehouse(demo: Path, demo_home: Settings, ope
     assert metric(at, "Checks, run of") == formatting.count((latest["severity"] != "info").sum())
     assert metric(at, "Last attempt") == "published"
     freshness = next(df.value for df in at.dataframe if "hours_since_load" in df.value.columns)
-    expected = read(demo, "select dataset, count(*) as n from audit.load_log where status = 'loaded' group by all")
-    assert dict(zip(freshness["dataset"], freshness["files_loaded"], strict=True)) == dict(
-        zip(expected["dataset"], expected["n"], strict=True)
-    )
+    expected = read(
+        demo, "select source, dataset, count(*) as n from audit.load_log where status = 'loaded' group by all"
+    )  # per source and dataset: bundled reference indicators load as source 'reference', dataset 'indicators'
+    shown = freshness.set_index(["source", "dataset"])["files_loaded"].to_dict()
+    assert shown == expected.set_index(["source", "dataset"])["n"].to_dict()
     assert metric(at, "Newest usage day")  # read from the archived usage files
     assert str(demo_home.quality_reports_dir / "index.html") in " ".join(m.value for m in at.markdown)
 
@@ -363,3 +364,49 @@ def test_quality_page_shows_failures_quarantine_and_rejections(fixture_home: Pat
     by_reason = next(df.value for df in at.dataframe if {"reason", "rows_rejected"} <= set(df.value.columns))
     assert by_reason[["reason", "rows_rejected"]].values.tolist() == [["negative amount_usd", 1]]
     assert any(c["data"][0]["type"] == "bar" for c in charts(at))
+
+
+# --- overview: the headline KPIs of the business brief ----------------------------------------------------
+
+
+def test_overview_retention_new_customers_prices_and_movers(demo: Path, open_app: OpenApp) -> None:
+    at = open_app("pages/overview.py")
+    months = read(demo, "select * from marts.fct_account_vendor_months where segment <> 'all'")
+    heading = at.subheader[0].value  # "Latest complete month: Oct 2026"
+    month = next(m for m in months["month"].unique() if heading.endswith(formatting.period_label(m.date(), "month")))
+
+    # market-wide retention of the month: every account–vendor pair active the month before
+    in_month = months[months["month"] == month]
+    base = in_month[in_month["previous_mrr"] > 0]
+    previous_mrr = base["previous_mrr"].astype(float)
+    nrr = base["mrr"].astype(float).sum() / previous_mrr.sum()
+    grr = base["mrr"].astype(float).clip(upper=previous_mrr).sum() / previous_mrr.sum()
+    new_rate = (in_month["movement"] == "new").sum() / (in_month["mrr"] > 0).sum()
+    assert metric(at, "NRR, 1 month") == formatting.pct(nrr)
+    assert metric(at, "GRR, 1 month") == formatting.pct(grr)
+    assert metric(at, "New-customer rate") == formatting.pct(new_rate)
+
+    revenue = read(
+        demo,
+        "select period_start, sum(value) as total from marts.fct_market_share where measure = 'revenue' "
+        "and period_grain = 'quarter' and segment = 'all' group by all order by period_start desc limit 1",
+    )
+    assert metric(at, "Revenue, ") == formatting.usd(float(revenue["total"].iloc[0]))
+    assert metric(at, "Annualised growth").startswith(("+", "-"))
+    assert metric(at, "Median input price").startswith("$")
+
+    # movers: the latest quarter whose median coverage is at least 50% (the Sustainability page's default) vs
+    # the quarter before it
+    card = read(demo, "select vendor_id, quarter, composite, coverage from marts.fct_sustainability_scorecard")
+    coverage = card.groupby("quarter")["coverage"].median()
+    last = coverage[coverage >= 0.5].index.max()
+    before = last - pd.DateOffset(months=3)
+    change = (
+        card[card["quarter"] == last].set_index("vendor_id")["composite"]
+        - card[card["quarter"] == before].set_index("vendor_id")["composite"]
+    ).dropna()
+    best = next(m for m in at.metric if m.label.startswith("Sustainability, best mover"))
+    worst = next(m for m in at.metric if m.label.startswith("Sustainability, worst mover"))
+    assert best.proto.delta == f"{change.max():+.1f} points" and worst.proto.delta == f"{change.min():+.1f} points"
+    names = read(demo, "select vendor_id, vendor_name from marts.dim_vendors").set_index("vendor_id")["vendor_name"]
+    assert (best.value, worst.value) == (names[change.idxmax()], names[change.idxmin()])

@@ -1,0 +1,70 @@
+"""`modelmarket export`: write marts of the published warehouse to Parquet or CSV files for analysts.
+
+The connection is read-only. Table names come from the warehouse's own `information_schema` (a requested mart
+must be one of them) and are quoted as identifiers; the output path is a bound parameter of `COPY`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+MARTS_SCHEMA = "marts"
+FORMATS: dict[str, str] = {"parquet": "(format parquet, compression zstd)", "csv": "(format csv, header true)"}
+
+
+class ExportError(ValueError):
+    """A request the warehouse cannot satisfy (no warehouse, unknown mart, unknown format); one line."""
+
+
+@dataclass(frozen=True)
+class Exported:
+    mart: str
+    path: Path
+    rows: int
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def list_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The tables and views of schema marts, sorted."""
+    rows = con.execute(
+        "select table_name from information_schema.tables where table_schema = ? order by table_name",
+        [MARTS_SCHEMA],
+    ).fetchall()
+    return [str(name) for (name,) in rows]
+
+
+def export_marts(
+    warehouse: Path,
+    out_dir: Path,
+    fmt: str,
+    marts: Sequence[str] = (),
+    progress: Callable[[str], None] = lambda _message: None,
+) -> list[Exported]:
+    """Write each mart (default: every one) to `out_dir/<mart>.<fmt>`; returns what was written."""
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if not warehouse.exists():
+        raise ExportError(f"no published warehouse at {warehouse}; run `modelmarket refresh` first")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        available = list_marts(con)
+        unknown = [name for name in marts if name not in available]
+        if unknown:
+            raise ExportError(f"unknown mart {', '.join(unknown)}; marts: {', '.join(available)}")
+        chosen = list(dict.fromkeys(marts)) or available
+        out_dir.mkdir(parents=True, exist_ok=True)
+        written: list[Exported] = []
+        for index, mart in enumerate(chosen, start=1):
+            path = out_dir / f"{mart}.{fmt}"
+            table = f"{_identifier(MARTS_SCHEMA)}.{_identifier(mart)}"
+            rows = con.execute(f"copy {table} to ? {FORMATS[fmt]}", [str(path)]).fetchone()
+            count = int(rows[0]) if rows else 0
+            progress(f"[{index}/{len(chosen)}] {mart}: {count:,} rows → {path}")
+            written.append(Exported(mart=mart, path=path, rows=count))
+    return written
