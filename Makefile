@@ -47,5 +47,9 @@ dagster: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" DAGSTER_HOME="$(MODELMARKET_HOME)/dagster" \
 		$(BIN)/dagster dev -m orchestration.definitions -h 0.0.0.0 -p 3000
 
+# DESIGN §8: 3M and 30M usage rows by default (BENCH_ARGS="--with-100m" adds 100M) → benchmarks/results/
+bench: install
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
 clean:
 	rm -rf dbt/target dbt/logs .pytest_cache
