@@ -110,6 +110,12 @@ def current_versions(log: pl.DataFrame) -> pl.DataFrame:
     return loaded.sort("loaded_at", "load_id").group_by("source_file", maintain_order=True).last()
 
 
+def current_raw_paths(settings: Settings, dataset: Dataset) -> list[Path]:
+    """The raw files holding the dataset's current rows (the latest loaded version of each landing path)."""
+    log = read_load_log(settings, dataset.relation)
+    return [settings.raw_dir / p for p in current_versions(log)["raw_path"].to_list() if p]
+
+
 def write_manifest(settings: Settings, relation: str, raw_paths: list[str]) -> None:
     frame = pl.DataFrame({"raw_path": sorted(raw_paths)}, schema={"raw_path": pl.String})
     atomic_write_parquet(frame, settings.manifest_dir / f"{relation}.parquet")
@@ -117,8 +123,7 @@ def write_manifest(settings: Settings, relation: str, raw_paths: list[str]) -> N
 
 def refresh_manifests(settings: Settings, dataset: Dataset) -> list[str]:
     """Rewrite the dataset's manifest (and the audit manifests) from the load log; return current raw paths."""
-    log = read_load_log(settings, dataset.relation)
-    current = [str(settings.raw_dir / p) for p in current_versions(log)["raw_path"].to_list() if p]
+    current = [str(p) for p in current_raw_paths(settings, dataset)]
     write_manifest(settings, dataset.relation, current)
     refresh_manifests_audit(settings)
     return current

@@ -72,8 +72,7 @@ def _catalog_codes() -> set[str]:
 
 
 def _current_ids(settings: Settings, source: str, name: str, column: str) -> set[str]:
-    log = archive.read_load_log(settings, dataset_by_name(source, name).relation)
-    files = [settings.raw_dir / p for p in archive.current_versions(log)["raw_path"].to_list() if p]
+    files = archive.current_raw_paths(settings, dataset_by_name(source, name))
     if not files:
         return set()
     return set(pl.scan_parquet(files).select(column).unique().collect()[column].to_list())

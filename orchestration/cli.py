@@ -76,7 +76,8 @@ def cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
 
 # --- status ------------------------------------------------------------------------------------
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    from orchestration.status import FRESHNESS_LIMIT_HOURS, collect_status
+    from ingest.freshness import FRESHNESS_LIMIT
+    from orchestration.status import collect_status
 
     status = collect_status(settings)
     if args.json:
@@ -104,7 +105,8 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
             f"{item['last_loaded_at'] or 'never delivered'}"
         )
     if status.usage_newest_date:
-        mark = "fresh" if status.usage_fresh else f"STALE (older than {FRESHNESS_LIMIT_HOURS:.0f} h)"
+        limit_hours = FRESHNESS_LIMIT.total_seconds() / 3600
+        mark = "fresh" if status.usage_fresh else f"STALE (older than {limit_hours:.0f} h)"
         print(f"usage freshness: newest day {status.usage_newest_date}, {status.usage_age_hours} h old — {mark}")
     if status.checks_run_id:
         print(

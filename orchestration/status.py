@@ -10,6 +10,7 @@ import polars as pl
 
 from ingest import archive
 from ingest.contracts import LANDING_DATASETS
+from ingest.freshness import usage_freshness
 from ingest.settings import Settings
 from orchestration.warehouse import read_runs
 
@@ -85,24 +86,13 @@ def collect_status(settings: Settings) -> Status:
     return status
 
 
-FRESHNESS_LIMIT_HOURS = 36.0
-
-
 def _usage_freshness(settings: Settings, status: Status) -> None:
-    manifest = settings.manifest_dir / "customers__usage.parquet"
-    if not manifest.exists():
+    freshness = usage_freshness(settings)
+    if freshness.newest_date is None:
         return
-    paths = pl.read_parquet(manifest)["raw_path"].to_list()
-    if not paths:
-        return
-    newest = pl.scan_parquet(paths).select(pl.col("usage_date").max()).collect().item()
-    if newest is None:
-        return
-    end_of_day = datetime.combine(newest, datetime.max.time())
-    age = (datetime.now() - end_of_day).total_seconds() / 3600
-    status.usage_newest_date = str(newest)
-    status.usage_age_hours = round(age, 1)
-    status.usage_fresh = age <= FRESHNESS_LIMIT_HOURS
+    status.usage_newest_date = str(freshness.newest_date)
+    status.usage_age_hours = freshness.age_hours
+    status.usage_fresh = freshness.fresh
 
 
 def _last_checks(settings: Settings, status: Status) -> None:

@@ -257,3 +257,17 @@ def test_a_linked_folder_that_climbs_out_of_the_landing_zone_is_refused(settings
     assert [(f.relpath, f.status) for f in report.files] == [("customers/usage/up", "refused")]
     assert "outside the landing zone" in report.files[0].reason
     assert current_rows(settings, USAGE).height == 0
+
+
+def test_usage_freshness_is_the_age_of_the_newest_usage_day(settings, base_landing, write_csv):
+    from datetime import datetime
+
+    from ingest.freshness import usage_freshness
+
+    assert usage_freshness(settings).newest_date is None  # nothing delivered: neither fresh nor dated
+    write_csv("customers/usage/u.csv", [usage_row(usage_date="2026-01-04"), usage_row(usage_date="2026-01-05")])
+    ingest(settings, VENDORS, ACCOUNTS, USAGE)
+    fresh = usage_freshness(settings, now=datetime(2026, 1, 7, 11, 0))  # 35 h after the end of Jan 5
+    stale = usage_freshness(settings, now=datetime(2026, 1, 7, 13, 0))  # 37 h
+    assert fresh.newest_date == date(2026, 1, 5) and fresh.fresh and fresh.age_hours == 35.0
+    assert not stale.fresh and stale.age_hours == 37.0

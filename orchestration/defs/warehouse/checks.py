@@ -7,9 +7,7 @@ audit.quality_results at publish, and the GX data docs are written to reports/qu
 """
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 
-import duckdb
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
@@ -21,14 +19,13 @@ from dagster import (
     multi_asset_check,
 )
 
-from ingest.contracts import USAGE
+from ingest.freshness import FRESHNESS_LIMIT, usage_freshness
 from orchestration.defs.customers.assets import usage
 from orchestration.resources import ModelmarketResource
 from quality.runner import describe, validate_warehouse, write_results
 from quality.suites import all_suites
 
 SUITES = all_suites()
-FRESHNESS_LIMIT = timedelta(hours=36)
 
 
 def _check_name(suite_name: str) -> str:
@@ -82,22 +79,13 @@ def quality_gate(context: AssetCheckExecutionContext, modelmarket: ModelmarketRe
     description="The newest usage day is at most 36 hours old (warns; never blocks a publish).",
 )
 def usage_is_fresh(modelmarket: ModelmarketResource) -> AssetCheckResult:
-    settings = modelmarket.settings()
-    manifest = settings.manifest_dir / f"{USAGE.relation}.parquet"
-    newest = None
-    if manifest.exists():
-        with duckdb.connect() as con:
-            paths = [r[0] for r in con.execute("select raw_path from read_parquet(?)", [str(manifest)]).fetchall()]
-            if paths:
-                newest = con.execute("select max(usage_date) from read_parquet(?)", [paths]).fetchall()[0][0]
-    now = datetime.now(UTC).replace(tzinfo=None)
-    age = None if newest is None else now - datetime.combine(newest, datetime.max.time())
+    freshness = usage_freshness(modelmarket.settings())
     return AssetCheckResult(
-        passed=age is not None and age <= FRESHNESS_LIMIT,
+        passed=freshness.fresh,
         severity=AssetCheckSeverity.WARN,
         metadata={
-            "newest_usage_date": str(newest) if newest else "none",
-            "age_hours": round(age.total_seconds() / 3600, 1) if age is not None else -1,
+            "newest_usage_date": str(freshness.newest_date) if freshness.newest_date else "none",
+            "age_hours": freshness.age_hours if freshness.age_hours is not None else -1,
             "limit_hours": FRESHNESS_LIMIT.total_seconds() / 3600,
         },
     )
