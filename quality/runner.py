@@ -16,7 +16,9 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import polars as pl
 
+from ingest.archive import atomic_write_parquet
 from quality.suites import Suite, SuiteContext, all_suites
 
 SAMPLE_ROWS = 5
@@ -67,11 +69,7 @@ class QualityReport:
 
 def write_results(report: QualityReport, path: Path) -> Path:
     """Keep every result of a run (published or not) as Parquet; publish loads them into audit.quality_results."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame = report.to_frame()
-    tmp = path.with_name(f".{path.name}.tmp")
-    frame.to_parquet(tmp, index=False)
-    tmp.replace(path)
+    atomic_write_parquet(pl.from_pandas(report.to_frame()), path)
     return path
 
 
