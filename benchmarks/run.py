@@ -21,7 +21,8 @@ from typing import Any
 from benchmarks import report
 from benchmarks.landing import add_new_day
 from benchmarks.measure import Measurement, run_measured
-from benchmarks.stages import latest_run_steps, stage_times
+from ingest.settings import Settings
+from orchestration.timings import latest_timings
 
 PY = sys.executable
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,8 +41,10 @@ def _refresh(home: Path, label: str) -> dict[str, Any]:
     entry: dict[str, Any] = measured.as_dict()
     if measured.returncode != 0:
         raise RuntimeError(f"{label} failed in {home}: {measured.stdout_tail}")
-    steps, run_s = latest_run_steps(home / "dagster")
-    entry.update(run_s=run_s, stages=stage_times(steps), steps=steps)
+    timings = latest_timings(Settings(home=home))
+    if timings is None:
+        raise RuntimeError(f"{label}: the refresh wrote no timings in {home}")
+    entry.update(run_s=timings.run_s, stages=timings.stages, steps=timings.steps)
     return entry
 
 

@@ -84,6 +84,11 @@ class Settings:
         return self.build_dir / "market.duckdb"
 
     @property
+    def dbt_target_dir(self) -> Path:
+        """dbt's artifacts of the last build (run_results.json, dbt.log) and its partial-parse cache."""
+        return self.warehouse_dir / ".dbt"
+
+    @property
     def lock_path(self) -> Path:
         return self.warehouse_dir / ".refresh.lock"
 
@@ -91,6 +96,11 @@ class Settings:
     def refresh_log_path(self) -> Path:
         """One JSON line per refresh attempt, published or not (read by `modelmarket status`)."""
         return self.warehouse_dir / "refresh_log.jsonl"
+
+    @property
+    def refresh_timings_path(self) -> Path:
+        """One JSON line per CLI refresh: seconds per step and per stage (orchestration/timings.py)."""
+        return self.warehouse_dir / "refresh_timings.jsonl"
 
     @property
     def refresh_output_path(self) -> Path:

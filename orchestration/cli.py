@@ -58,6 +58,8 @@ def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
             _say(f"  {line}")
         return 1
     print(f"refresh done in {outcome.seconds:.1f} s: {outcome.message}")
+    if outcome.timings is not None:
+        print(f"  time per stage: {outcome.timings.summary()}")
     for dataset in outcome.undelivered:
         print(f"  note: {dataset} has no files yet; the marts that need it are empty")
     return 0

@@ -12,8 +12,8 @@ import pytest
 from benchmarks import baseline_pandas, baseline_sql, report
 from benchmarks.landing import NEW_DAY_FILE, add_new_day
 from benchmarks.measure import run_measured
-from benchmarks.stages import stage_of, stage_times
 from ingest.demo import write_demo_landing
+from orchestration.timings import RefreshTimings, stage_of
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,8 @@ def test_stages_and_targets() -> None:
     steps = {"raw__customers__usage": 2.0, "landing_inventory": 0.5, "warehouse_dbt": 10.0, "quality_gate": 3.0}
     steps |= {"raw__customers__usage_usage_is_fresh": 0.25, "warehouse__published": 0.5}
     assert stage_of("warehouse_dbt") == "dbt"
-    assert stage_times(steps) == {"ingest": 2.5, "dbt": 10.0, "checks": 3.25, "publish": 0.5}
+    timings = RefreshTimings("run", startup_s=4.0, run_s=16.25, steps=steps)
+    assert timings.stages == {"startup": 4.0, "ingest": 2.5, "dbt": 10.0, "checks": 3.25, "publish": 0.5}
     sizes = {
         "1": {"full_refresh": {"wall_s": 10.0, "peak_rss_mib": 100.0}, "sql": {"wall_s": 1.0}},
         "2": {

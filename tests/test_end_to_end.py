@@ -13,6 +13,7 @@ import pytest
 
 from ingest.settings import Settings
 from orchestration.refresh import run_refresh
+from orchestration.timings import latest_timings
 from tests import independent
 
 pytestmark = pytest.mark.slow
@@ -101,6 +102,16 @@ def test_a_second_refresh_leaves_every_mart_identical(demo_home: Settings):
     for name in before:
         pd.testing.assert_frame_equal(before[name], after[name], check_exact=True, obj=name)
     assert demo_home.previous_path.exists()
+    # the same home, the same project: dbt reused its parse of the first refresh (the per-home target folder)
+    dbt_stream = demo_home.refresh_output_path.read_text(encoding="utf-8")
+    assert "Unable to do partial parsing" not in dbt_stream
+    # and the refresh said where its time went: every step of the job, grouped into the five stages
+    timings = latest_timings(demo_home)
+    assert timings is not None and timings.run_id == outcome.run_id == outcome.timings.run_id
+    assert {"warehouse_dbt", "quality_gate", "warehouse__published", "landing_inventory"} <= timings.steps.keys()
+    assert set(timings.stages) == {"startup", "ingest", "dbt", "checks", "publish"}
+    assert 0 < sum(timings.steps.values()) <= timings.run_s + 0.5
+    assert timings.stages["dbt"] == max(timings.stages.values())
 
 
 def write_third_party_landing(landing: Path, rng: np.random.Generator) -> None:

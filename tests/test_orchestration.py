@@ -178,3 +178,13 @@ def test_the_landing_sensor_is_off_by_default_and_fires_once_per_change(settings
         (folder / "new.csv").write_text("account_id,vendor_id,usage_date,amount_usd\na1,openai,2026-01-01,1\n")
         again = landing_zone_sensor(context)
         assert isinstance(again, RunRequest) and again.run_key != fired.run_key  # a re-delivery does
+
+
+def test_the_dbt_resource_knows_the_dbt_version_without_running_dbt():
+    """Our resource skips dagster-dbt's `dbt --version` subprocess: its answer must equal that command's."""
+    import subprocess
+
+    from orchestration.dbt_project import DBT_EXECUTABLE, dbt_resource
+
+    printed = subprocess.run([DBT_EXECUTABLE, "--version"], capture_output=True, text=True, check=True).stdout
+    assert f"installed: {dbt_resource()._cli_version}" in printed

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-import great_expectations.expectations as gxe
+from quality.gx import gxe
 
 
 @dataclass(frozen=True)

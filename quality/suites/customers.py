@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-import great_expectations.expectations as gxe
-
 from ingest.contracts import INDUSTRIES, PLANS, SEGMENTS
+from quality.gx import gxe
 from quality.suites import Suite, SuiteContext
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import great_expectations.expectations as gxe
-
+from quality.gx import gxe
 from quality.suites import Suite, SuiteContext
 
 MARKET_KEYS = ["period_grain", "period_start", "measure", "segment"]

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import great_expectations.expectations as gxe
-
 from ingest.contracts import PRICE_TYPES
+from quality.gx import gxe
 from quality.suites import Suite, SuiteContext
 
 
