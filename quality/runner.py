@@ -22,6 +22,8 @@ from ingest.archive import atomic_write_parquet
 from quality.suites import Suite, SuiteContext, all_suites
 
 SAMPLE_ROWS = 5
+COLUMN_ARGUMENTS = ("column", "column_A", "column_B")
+TABLE_ROW_COUNT = ("expect_table_row_count_to_be_between", "expect_table_row_count_to_equal")
 
 
 class QualityGateFailed(RuntimeError):
@@ -164,6 +166,30 @@ def _plain(value: object) -> object:
     return str(value)
 
 
+def columns_used(expectations: list, index_columns: tuple[str, ...]) -> list[str]:
+    """The columns the expectations read, then the columns that identify a failing row."""
+    names: list[str] = []
+    for expectation in expectations:
+        kwargs = expectation.configuration.kwargs
+        names += [kwargs[a] for a in COLUMN_ARGUMENTS if kwargs.get(a)] + list(kwargs.get("column_list") or [])
+    return list(dict.fromkeys([*names, *index_columns]))
+
+
+def read_frame(con: duckdb.DuckDBPyConnection, suite: Suite, total: int, columns: list[str]) -> pd.DataFrame:
+    """The suite's rows (or sample) as pandas, only the columns it checks, decimals as doubles.
+
+    Decimals arrive in pandas as Python Decimal objects, converted and compared one by one (5 s for a
+    1M-row sample of usage, against 1.8 s for the narrow frame with doubles); range checks need no exactness.
+    """
+    relation = con.sql(suite.sql(total))
+    types = dict(zip(relation.columns, relation.types, strict=True))
+    chosen = [c for c in columns if c in types] or relation.columns[:1]
+    select = [
+        f'cast("{c}" as double) as "{c}"' if str(types[c]).upper().startswith("DECIMAL") else f'"{c}"' for c in chosen
+    ]
+    return relation.project(", ".join(select)).df()
+
+
 def validate_warehouse(
     warehouse: Path,
     docs_dir: Path,
@@ -182,44 +208,34 @@ def validate_warehouse(
     with duckdb.connect(str(warehouse), read_only=True) as con:
         context_facts = _reference_context(con, trailing_row_counts(con), today or date.today())
         frames: dict[str, pd.DataFrame] = {}
+        expectations: dict[str, list] = {}
         for suite in suites:
             total = con.execute(f"select count(*) from {suite.relation}").fetchall()[0][0]
             report.row_counts[suite.name] = int(total)
-            frames[suite.name] = con.sql(suite.sql(total)).df()
+            expectations[suite.name] = suite.expectations(context_facts)
+            columns = columns_used(expectations[suite.name], suite.index_columns)
+            frames[suite.name] = read_frame(con, suite, int(total), columns)
     context = _gx_context(docs_dir)
     source = context.data_sources.add_pandas("warehouse")
     for suite in suites:
         frame = frames[suite.name]
-        batch = source.add_dataframe_asset(suite.name).add_batch_definition_whole_dataframe("build")
-        expectations = suite.expectations(context_facts)
-        gx_suite = context.suites.add(gx.ExpectationSuite(name=suite.name, expectations=expectations))
-        definition = context.validation_definitions.add(
-            gx.ValidationDefinition(data=batch, suite=gx_suite, name=f"{suite.name}_build")
-        )
-        index = [c for c in suite.index_columns if c in frame.columns]
-        result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": index}
-        validation = definition.run(batch_parameters={"dataframe": frame}, result_format=result_format)
-        for item in validation.results:
-            config = item.expectation_config
-            severity = "warning" if str(getattr(config, "severity", "")).lower().endswith("warning") else "error"
-            result = item.result or {}
-            exception = _exception_message(item)
-            report.results.append(
-                CheckResult(
-                    run_id=run_id,
-                    checked_at=checked_at,
-                    suite=suite.name,
-                    relation=suite.relation,
-                    expectation=config.type,
-                    column=config.kwargs.get("column"),
-                    severity=severity,
-                    success=bool(item.success),
-                    element_count=int(result.get("element_count", result.get("observed_value", len(frame))) or 0),
-                    unexpected_count=int(result.get("unexpected_count") or 0),
-                    sample=_sample(result),
-                    description=exception or (config.meta or {}).get("why", suite.description),
-                )
+        batches = [(frame, expectations[suite.name])]
+        if len(frame) != report.row_counts[suite.name]:
+            # a sample: row counts are checked against the whole table (a frame of its length, no columns)
+            counts = [e for e in expectations[suite.name] if e.expectation_type in TABLE_ROW_COUNT]
+            whole_table = pd.DataFrame(index=pd.RangeIndex(report.row_counts[suite.name]))
+            batches = [(frame, [e for e in expectations[suite.name] if e not in counts]), (whole_table, counts)]
+        for part, (batch_frame, batch_expectations) in enumerate(b for b in batches if b[1]):
+            name = suite.name if part == 0 else f"{suite.name}__row_count"
+            batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("build")
+            gx_suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=batch_expectations))
+            definition = context.validation_definitions.add(
+                gx.ValidationDefinition(data=batch, suite=gx_suite, name=f"{name}_build")
             )
+            index = [c for c in suite.index_columns if c in batch_frame.columns]
+            result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": index}
+            validation = definition.run(batch_parameters={"dataframe": batch_frame}, result_format=result_format)
+            _collect(report, suite, validation, run_id, checked_at, len(batch_frame))
         # the table's size at this build, for the trailing-median check of later refreshes
         report.results.append(
             CheckResult(
@@ -241,3 +257,32 @@ def validate_warehouse(
     index_html = docs_dir / "index.html"
     report.docs_index = index_html if index_html.exists() else None
     return report
+
+
+def _collect(report: QualityReport, suite: Suite, validation, run_id: str, checked_at: datetime, rows: int) -> None:
+    """One CheckResult per expectation result of a GX validation."""
+    for item in validation.results:
+        config = item.expectation_config
+        severity = "warning" if str(getattr(config, "severity", "")).lower().endswith("warning") else "error"
+        result = item.result or {}
+        exception = _exception_message(item)
+        observed = result.get("observed_value")  # aggregate rules (row count, min, max) report a value, not rows
+        sample = _sample(result)
+        if not item.success and sample == "[]" and observed is not None:
+            sample = json.dumps([{"observed_value": observed}], default=_plain)
+        report.results.append(
+            CheckResult(
+                run_id=run_id,
+                checked_at=checked_at,
+                suite=suite.name,
+                relation=suite.relation,
+                expectation=config.type,
+                column=config.kwargs.get("column"),
+                severity=severity,
+                success=bool(item.success),
+                element_count=int(result.get("element_count", observed if isinstance(observed, int) else rows) or 0),
+                unexpected_count=int(result.get("unexpected_count") or 0),
+                sample=sample,
+                description=exception or (config.meta or {}).get("why", suite.description),
+            )
+        )

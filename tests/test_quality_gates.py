@@ -94,3 +94,42 @@ def test_error_failures_raise_with_sample_rows(tmp_path: Path):
 def test_trailing_median_of_an_even_history():
     expectations = SuiteContext(trailing_rows={"t": [10, 30, 20, 40]}).row_count_expectations("t")
     assert expectations[0].min_value == 12  # half of the median 25
+
+
+def test_a_sampled_table_is_validated_on_a_stable_sample_and_counted_whole(tmp_path: Path):
+    """Above `sample_above` rows the columns are checked on a hash sample, the row count on the whole table."""
+    warehouse = tmp_path / "w.duckdb"
+    _fixture_warehouse(warehouse, rows=1000)
+
+    def rules(ctx: SuiteContext) -> list:
+        history = replace(ctx, trailing_rows={"t": [1000, 990, 1010]})
+        return [
+            gxe.ExpectColumnValuesToBeBetween(column="v", min_value=0, max_value=2)
+        ] + history.row_count_expectations("t")
+
+    suite = replace(_suite(rules), sample_above=100, sample_key=("id",))
+    reports = [validate_warehouse(warehouse, tmp_path / "docs", f"r{i}", suites=[suite]) for i in (1, 2)]
+    for report in reports:
+        assert not report.failed("warning") and not report.failed("error")  # 1,000 rows is no drop against 1,000
+        by_rule = {r.expectation: r for r in report.results}
+        assert 50 <= by_rule["expect_column_values_to_be_between"].element_count <= 200  # ~1 in 10 rows
+        assert by_rule["expect_table_row_count_to_be_between"].element_count == 1000
+    first, second = ({r.expectation: r.element_count for r in report.results} for report in reports)
+    assert first == second  # the same sample every time
+
+
+def test_frames_hold_only_the_checked_columns_with_decimals_as_doubles(tmp_path: Path):
+    from quality.runner import columns_used, read_frame
+
+    warehouse = tmp_path / "w.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.t as select i as id, cast(i / 8 as decimal(18,6)) as amount, 'x' as unused"
+            " from range(5) r(i)"
+        )
+        expectations = [gxe.ExpectColumnValuesToBeBetween(column="amount", min_value=0)]
+        suite = _suite(lambda ctx: expectations)
+        frame = read_frame(con, suite, 5, columns_used(expectations, suite.index_columns))
+    assert list(frame.columns) == ["amount", "id"]
+    assert str(frame["amount"].dtype) == "float64" and frame["amount"].tolist() == [0, 0.125, 0.25, 0.375, 0.5]

@@ -25,16 +25,21 @@ def accounts(ctx: SuiteContext) -> list[gxe.Expectation]:
 
 
 def usage(ctx: SuiteContext) -> list[gxe.Expectation]:
+    """The big table: rules that stay cheap on a million-row sample.
+
+    Two rules are phrased for speed (measured on 1M rows): every account is known is the dbt relationships test
+    of int_usage_monthly → dim_accounts on every row (GX's pandas in-set over the ~20k-id list serialised the list
+    at every step: 8 s), and the date range is the column's min and max (a per-row between on datetimes runs a
+    Python function per value: 14 s).
+    """
     return [
         gxe.ExpectColumnValuesToNotBeNull(column="account_id"),
         gxe.ExpectColumnValuesToNotBeNull(column="vendor_id"),
         gxe.ExpectColumnValuesToBeInSet(column="vendor_id", value_set=sorted(ctx.vendor_ids)),
-        gxe.ExpectColumnValuesToBeInSet(column="account_id", value_set=sorted(ctx.account_ids)),
         gxe.ExpectColumnValuesToNotBeNull(column="usage_date"),
         # dates arrive in pandas as datetime64: bounds must be datetimes too
-        gxe.ExpectColumnValuesToBeBetween(
-            column="usage_date", min_value=datetime(2000, 1, 1), max_value=datetime.combine(ctx.today, time.max)
-        ),
+        gxe.ExpectColumnMinToBeBetween(column="usage_date", min_value=datetime(2000, 1, 1)),
+        gxe.ExpectColumnMaxToBeBetween(column="usage_date", max_value=datetime.combine(ctx.today, time.max)),
         gxe.ExpectColumnValuesToBeBetween(column="amount_usd", min_value=0),
         gxe.ExpectColumnValuesToBeInSet(column="plan", value_set=list(PLANS)),
         gxe.ExpectColumnValuesToBeBetween(column="tokens_input", min_value=0),
