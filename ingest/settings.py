@@ -6,7 +6,7 @@ Environment variables:
 - ``MODELMARKET_HOME``: the home directory (default ``./data``), resolved to an absolute path.
 - ``MODELMARKET_PORT``: the dashboard port (default 8501).
 - ``MODELMARKET_TIMEZONE``: the timezone of the nightly schedule (default ``UTC``).
-- ``MODELMARKET_MEMORY_LIMIT``: DuckDB ``memory_limit`` for the build (default ``4GB``).
+- ``MODELMARKET_MEMORY_LIMIT``: DuckDB ``memory_limit`` for the build (default ``1GB``; beyond it DuckDB spills).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class Settings:
     home: Path
     port: int = 8501
     timezone: str = "UTC"
-    memory_limit: str = "4GB"
+    memory_limit: str = "1GB"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -47,7 +47,7 @@ class Settings:
             home=home,
             port=port,
             timezone=env.get("MODELMARKET_TIMEZONE") or "UTC",
-            memory_limit=env.get("MODELMARKET_MEMORY_LIMIT") or "4GB",
+            memory_limit=env.get("MODELMARKET_MEMORY_LIMIT") or "1GB",
         )
 
     # --- the home directory (DESIGN §2) -------------------------------------------------------
