@@ -232,14 +232,16 @@ def retention_lines(
 ) -> go.Figure:
     """NRR (left) and GRR (right) per vendor over months for one horizon ('1m' or '12m'), 100% marked."""
     figure = make_subplots(rows=1, cols=2, shared_yaxes=False, subplot_titles=(f"NRR ({horizon})", f"GRR ({horizon})"))
+    traces: list[go.Scatter] = []
     for vendor_id, rows in retention.groupby("vendor_id", sort=True):
         name = str(rows["vendor_name"].iloc[0])
         color = colors.get(str(vendor_id), OTHER_COLOR)
+        months = rows["month"].to_numpy()
         for col, metric in ((1, f"nrr_{horizon}"), (2, f"grr_{horizon}")):
-            figure.add_trace(
+            traces.append(
                 go.Scatter(
-                    x=rows["month"],
-                    y=rows[metric],
+                    x=months,
+                    y=rows[metric].to_numpy(),
                     name=name,
                     legendgroup=name,
                     showlegend=col == 1,
@@ -247,10 +249,10 @@ def retention_lines(
                     marker={"size": 4},
                     line={"color": color, "width": 1.8},
                     hovertemplate=f"{name}: %{{y:.1%}}<extra></extra>",
-                ),
-                row=1,
-                col=col,
+                )
             )
+    # one call for every trace: add_trace repeats the figure-level bookkeeping (data validation, grid lookup) per trace
+    figure.add_traces(traces, rows=[1] * len(traces), cols=[1 + i % 2 for i in range(len(traces))])
     for col in (1, 2):
         figure.add_hline(y=1, line={"color": "#888888", "dash": "dash", "width": 1}, row=1, col=col)
     figure.update_yaxes(tickformat=".0%")
