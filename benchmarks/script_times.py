@@ -63,19 +63,35 @@ def measure(home: Path, repetitions: int = 3, rounds: int = 3) -> dict[str, Any]
 
 
 def profile(home: Path) -> dict[str, str]:
-    """Per page: cProfile's hottest functions (cumulative) of one warm run, as text."""
+    """Per page: cProfile's hottest functions (cumulative) of one warm run, as text.
+
+    AppTest runs the script in a thread of its own, so the profiler is switched on inside that thread (around
+    `ScriptRunner._run_script`). Note that AppTest recompiles the page scripts on every run (the server caches
+    their bytecode): `add_magic`/`compile` in these profiles are AppTest's, not the dashboard's.
+    """
     os.environ["MODELMARKET_HOME"] = str(home)
+    from unittest import mock
+
+    from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
     from streamlit.testing.v1 import AppTest
 
     app = AppTest.from_file(str(APP), default_timeout=TIMEOUT_S)
     for spec in PAGES:  # warm the caches
         _run(app, spec.script)
     reports: dict[str, str] = {}
+    original = ScriptRunner._run_script
     for spec in PAGES:
         profiler = cProfile.Profile()
-        profiler.enable()
-        _run(app, spec.script)
-        profiler.disable()
+
+        def profiled(runner: ScriptRunner, *args: Any, _profiler: cProfile.Profile = profiler, **kwargs: Any) -> Any:
+            _profiler.enable()
+            try:
+                return original(runner, *args, **kwargs)
+            finally:
+                _profiler.disable()
+
+        with mock.patch.object(ScriptRunner, "_run_script", profiled):
+            _run(app, spec.script)
         text = io.StringIO()
         pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(PROFILE_LINES)
         reports[spec.url_path] = text.getvalue()
