@@ -7,6 +7,7 @@ from the warehouse, so the pages are checked against an independent calculation.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -397,3 +398,14 @@ def test_page_registry() -> None:
         assert spec.path.is_file(), spec.script
         assert spec.url_path != spec.path.stem, "a URL path equal to the file stem runs the page without app.py"
     assert sorted(p.name for p in (DASHBOARDS_DIR / "pages").glob("*.py")) == sorted(spec.path.name for spec in PAGES)
+
+
+def test_the_served_dashboard_skips_the_post_run_gc_and_the_file_watcher() -> None:
+    from dashboards.server import APP, streamlit_command
+
+    command = streamlit_command(8123, "127.0.0.1")
+    assert command[:5] == [sys.executable, "-m", "streamlit", "run", str(APP)]
+    options = dict(zip(command[5::2], command[6::2], strict=True))
+    assert options["--server.port"] == "8123" and options["--server.address"] == "127.0.0.1"
+    assert options["--runner.postScriptGC"] == "false"  # a full gc.collect per run delayed every page
+    assert options["--server.fileWatcherType"] == "none"
