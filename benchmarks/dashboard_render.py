@@ -52,11 +52,11 @@ def _say(message: str) -> None:
     print(f"[render {datetime.now().strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def _one_restart(home: Path, work: Path, rounds: int, index: int) -> dict[str, Any]:
+def _one_restart(home: Path, work: Path, rounds: int, index: int, window: tuple[int, int]) -> dict[str, Any]:
     samples: dict[str, Any] = {"first_visit": {}, "navigation": {}, "cold_load_warm_server": {}}
     default = next(spec for spec in PAGES if spec.default)
     with browser.serve(home, work / f"server-{index}.log") as base:
-        with browser.chromium(work / f"profile-{index}-a") as driver:
+        with browser.chromium(work / f"profile-{index}-a", window) as driver:
             heading = browser.HEADINGS[default.url_path]
             samples["cold_first_load"] = browser.cold_load(driver, page_url(base, default), heading)
             for spec in navigation_order()[:-1]:
@@ -67,7 +67,7 @@ def _one_restart(home: Path, work: Path, rounds: int, index: int) -> dict[str, A
                 for spec in navigation_order():
                     url, heading = page_url(base, spec), browser.HEADINGS[spec.url_path]
                     samples["navigation"].setdefault(spec.url_path, []).append(browser.navigate(driver, url, heading))
-        with browser.chromium(work / f"profile-{index}-b") as driver:
+        with browser.chromium(work / f"profile-{index}-b", window) as driver:
             for spec in PAGES:
                 url, heading = page_url(base, spec), browser.HEADINGS[spec.url_path]
                 samples["cold_load_warm_server"][spec.url_path] = browser.cold_load(driver, url, heading)
@@ -89,13 +89,19 @@ def _script_times(home: Path, repetitions: int, rounds: int) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def measure(home: Path, restarts: int = 3, rounds: int = 5, budget: float = BUDGET_S) -> dict[str, Any]:
+def measure(
+    home: Path,
+    restarts: int = 3,
+    rounds: int = 5,
+    budget: float = BUDGET_S,
+    window: tuple[int, int] = browser.WINDOW,
+) -> dict[str, Any]:
     """Every sample and the medians per page; see the module docstring."""
     with tempfile.TemporaryDirectory(prefix="render-") as scratch:
         runs = []
         for index in range(restarts):
             _say(f"restart {index + 1}/{restarts}")
-            runs.append(_one_restart(home, Path(scratch), rounds, index))
+            runs.append(_one_restart(home, Path(scratch), rounds, index, window))
     pages = [spec.url_path for spec in PAGES]
     medians = {
         "cold_first_load": _median([run["cold_first_load"] for run in runs]),
@@ -114,6 +120,7 @@ def measure(home: Path, restarts: int = 3, rounds: int = 5, budget: float = BUDG
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "load_average": os.getloadavg()},
         "restarts": restarts,
         "rounds": rounds,
+        "window": list(window),
         "budget_s": budget,
         "medians_s": medians,
         "script_s": script,
@@ -131,7 +138,8 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         f"Measured {result['measured_at']} on {result['machine']['cpus']} CPUs (load average "
         f"{', '.join(f'{x:.2f}' for x in result['machine']['load_average'])}); medians of {result['restarts']} "
-        f"server restarts × {result['rounds']} navigation rounds. Seconds. Definitions: benchmarks/browser.py.",
+        f"server restarts × {result['rounds']} navigation rounds, window {'×'.join(map(str, result['window']))}. "
+        "Seconds. Definitions: benchmarks/browser.py.",
         "",
         f"Cold first load (fresh server and browser, Overview): **{medians['cold_first_load']:.2f} s**.",
         "",
@@ -161,6 +169,7 @@ def main() -> None:
     parser.add_argument("--restarts", type=int, default=3, help="fresh servers (cold loads); default 3")
     parser.add_argument("--rounds", type=int, default=5, help="navigation passes per server; default 5")
     parser.add_argument("--budget", type=float, default=BUDGET_S, help="seconds per navigation; default 1")
+    parser.add_argument("--window", default="x".join(map(str, browser.WINDOW)), help="browser WIDTHxHEIGHT")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args()
     reason = browser.missing_browser()
@@ -168,7 +177,8 @@ def main() -> None:
         sys.exit(f"dashboard_render {reason}")
     if not (args.home / "warehouse" / "market.duckdb").is_file():
         sys.exit(f"no published warehouse in {args.home}: run `modelmarket demo-data --scale medium && refresh`")
-    result = measure(args.home.resolve(), args.restarts, args.rounds, args.budget)
+    width, height = (int(n) for n in args.window.lower().split("x"))
+    result = measure(args.home.resolve(), args.restarts, args.rounds, args.budget, (width, height))
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "render.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     (args.out / "render.md").write_text(markdown(result), encoding="utf-8")

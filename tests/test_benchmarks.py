@@ -110,6 +110,7 @@ def test_render_report_flags_the_pages_over_budget() -> None:
         "machine": {"cpus": 2, "load_average": (1.0, 1.0, 1.0)},
         "restarts": 3,
         "rounds": 5,
+        "window": [1400, 1800],
         "budget_s": 1.0,
         "medians_s": medians,
         "script_s": {"warm_s": dict.fromkeys(pages, 0.1), "first_s": dict.fromkeys(pages, 0.2)},
