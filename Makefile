@@ -10,7 +10,7 @@ export MODELMARKET_HOME ?= $(CURDIR)/data
 export MODELMARKET_PORT ?= 8501
 DEMO_SCALE ?= small
 
-.PHONY: install demo test lint dagster bench refresh clean
+.PHONY: install demo test lint dagster bench bench-render refresh clean
 
 # Creates .venv with the locked set (uv sync --frozen); a no-op in seconds when already installed.
 install: $(VENV)/.installed
@@ -50,6 +50,11 @@ dagster: install
 # DESIGN §8: 3M and 30M usage rows by default (BENCH_ARGS="--with-100m" adds 100M) → benchmarks/results/
 bench: install
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+# Issue 7: each page's render time in headless Chromium against MODELMARKET_HOME (e.g. a `medium` demo home)
+# → benchmarks/results/render/; see benchmarks/README.md
+bench-render: install
+	$(BIN)/python -m benchmarks.dashboard_render --home "$(MODELMARKET_HOME)" $(BENCH_ARGS)
 
 clean:
 	rm -rf dbt/target dbt/logs .pytest_cache

@@ -54,6 +54,15 @@ def _with_other(shares: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([shares, other], ignore_index=True)
 
 
+def _add_traces(figure: go.Figure, traces: list[dict[str, object]], cols: list[int] | None = None) -> None:
+    """Add every trace in one call, given as dicts: the same figure as one `go.Scatter` + `add_trace` each, built
+    several times faster (each go object was validated twice, and each add_trace re-checked the whole figure)."""
+    if cols is None:
+        figure.add_traces(traces)
+    else:
+        figure.add_traces(traces, rows=[1] * len(traces), cols=cols)
+
+
 def share_area(
     shares: pd.DataFrame,
     colors: Mapping[str, str],
@@ -73,20 +82,24 @@ def share_area(
         data[data["vendor_id"] != ""].groupby(["vendor_id", "vendor_name"])["share"].mean().sort_values(ascending=False)
     )
     figure = go.Figure()
-    traces = [*order.index.tolist(), *([("", OTHER_LABEL)] if (data["vendor_id"] == "").any() else [])]
-    for vendor_id, vendor_name in traces:
-        rows = data[data["vendor_id"] == vendor_id].sort_values("period_start")
-        figure.add_trace(
-            go.Scatter(
-                x=rows["period_start"],
-                y=rows["share"],
-                name=vendor_name,
-                mode="lines",
-                stackgroup="shares",
-                line={"width": 0.8, "color": colors.get(vendor_id, OTHER_COLOR)},
-                hovertemplate=f"{vendor_name}: %{{y:.1%}}<extra></extra>",
-            )
+    vendors = [*order.index.tolist(), *([("", OTHER_LABEL)] if (data["vendor_id"] == "").any() else [])]
+    by_vendor = dict(tuple(data.groupby("vendor_id", sort=False)))
+    traces = []
+    for vendor_id, vendor_name in vendors:
+        rows = by_vendor[vendor_id].sort_values("period_start")
+        traces.append(
+            {
+                "type": "scatter",
+                "x": rows["period_start"].to_numpy(),
+                "y": rows["share"].to_numpy(),
+                "name": vendor_name,
+                "mode": "lines",
+                "stackgroup": "shares",
+                "line": {"width": 0.8, "color": colors.get(vendor_id, OTHER_COLOR)},
+                "hovertemplate": f"{vendor_name}: %{{y:.1%}}<extra></extra>",
+            }
         )
+    _add_traces(figure, traces)
     figure.update_layout(
         title=title,
         height=height,
@@ -232,25 +245,27 @@ def retention_lines(
 ) -> go.Figure:
     """NRR (left) and GRR (right) per vendor over months for one horizon ('1m' or '12m'), 100% marked."""
     figure = make_subplots(rows=1, cols=2, shared_yaxes=False, subplot_titles=(f"NRR ({horizon})", f"GRR ({horizon})"))
+    traces: list[dict[str, object]] = []
     for vendor_id, rows in retention.groupby("vendor_id", sort=True):
         name = str(rows["vendor_name"].iloc[0])
         color = colors.get(str(vendor_id), OTHER_COLOR)
+        months = rows["month"].to_numpy()
         for col, metric in ((1, f"nrr_{horizon}"), (2, f"grr_{horizon}")):
-            figure.add_trace(
-                go.Scatter(
-                    x=rows["month"],
-                    y=rows[metric],
-                    name=name,
-                    legendgroup=name,
-                    showlegend=col == 1,
-                    mode="lines+markers",
-                    marker={"size": 4},
-                    line={"color": color, "width": 1.8},
-                    hovertemplate=f"{name}: %{{y:.1%}}<extra></extra>",
-                ),
-                row=1,
-                col=col,
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": months,
+                    "y": rows[metric].to_numpy(),
+                    "name": name,
+                    "legendgroup": name,
+                    "showlegend": col == 1,
+                    "mode": "lines+markers",
+                    "marker": {"size": 4},
+                    "line": {"color": color, "width": 1.8},
+                    "hovertemplate": f"{name}: %{{y:.1%}}<extra></extra>",
+                }
             )
+    _add_traces(figure, traces, cols=[1 + i % 2 for i in range(len(traces))])
     for col in (1, 2):
         figure.add_hline(y=1, line={"color": "#888888", "dash": "dash", "width": 1}, row=1, col=col)
     figure.update_yaxes(tickformat=".0%")
@@ -341,23 +356,26 @@ def price_index_lines(
 ) -> go.Figure:
     """One line per vendor of `column` over months; 'all' (every vendor) in black and thicker."""
     figure = go.Figure()
+    traces = []
     for vendor_id, rows in frame.groupby("vendor_id", sort=False):
         is_all = vendor_id == "all"
         name = str(rows["vendor_name"].iloc[0])
-        figure.add_trace(
-            go.Scatter(
-                x=rows["month"],
-                y=rows[column],
-                name=name,
-                mode="lines",
-                line={
+        traces.append(
+            {
+                "type": "scatter",
+                "x": rows["month"].to_numpy(),
+                "y": rows[column].to_numpy(),
+                "name": name,
+                "mode": "lines",
+                "line": {
                     "color": ALL_VENDORS_COLOR if is_all else colors.get(str(vendor_id), OTHER_COLOR),
                     "width": 3.5 if is_all else 1.8,
                     "shape": "hv",
                 },
-                hovertemplate=f"{name}: %{{y:,.4g}}<extra></extra>",
-            )
+                "hovertemplate": f"{name}: %{{y:,.4g}}<extra></extra>",
+            }
         )
+    _add_traces(figure, traces)
     figure.update_layout(title=title, height=height, hovermode="x unified", legend=_LEGEND_BELOW, margin={"t": 60})
     figure.update_yaxes(title=y_title, type="log" if log else "linear")
     return figure

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,10 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "table"
 
 
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False).encode("utf-8")
+
+
 def table(
     frame: pd.DataFrame,
     *,
@@ -142,12 +147,16 @@ def table(
     column_config: Mapping[str, Any] | None = None,
     height: int | str = "auto",
 ) -> None:
-    """A table with a CSV download button under it (the CSV holds exactly the table's columns, unformatted)."""
+    """A table with a CSV download button under it (the CSV holds exactly the table's columns, unformatted).
+
+    The CSV is written when the button is clicked (a deferred download), not on every run of the page: a page
+    with three tables otherwise wrote, hashed and stored three CSVs per rerun that nobody downloaded.
+    """
     st.dataframe(frame, hide_index=True, column_config=dict(column_config or {}), height=height)
     slug = _slug(name)
     st.download_button(
         "Download CSV",
-        data=frame.to_csv(index=False).encode("utf-8"),
+        data=partial(_csv_bytes, frame),
         file_name=f"{slug}.csv",
         mime="text/csv",
         key=f"download-{slug}",

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from ingest.settings import PROJECT_ROOT, ConfigError, Settings
+from ingest.settings import ConfigError, Settings
 
 
 class UserError(Exception):
@@ -207,12 +207,9 @@ def cmd_dashboard(args: argparse.Namespace, settings: Settings) -> int:
         raise UserError(f"port {port} is in use; set MODELMARKET_PORT or pass --port to choose another")
     if not settings.published_path.exists():
         _say(f"note: no published warehouse at {settings.published_path} yet; the pages will say so")
-    app = PROJECT_ROOT / "dashboards" / "app.py"
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(app),
-        "--server.port", str(port), "--server.headless", "true", "--server.address", args.address,
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
+    from dashboards.server import streamlit_command
+
+    command = streamlit_command(port, args.address)
     print(f"dashboard: http://localhost:{port}  (Ctrl-C to stop)", flush=True)
     env = {"MODELMARKET_HOME": str(settings.home), "MODELMARKET_PORT": str(port)}
     try:

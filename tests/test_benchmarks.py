@@ -81,3 +81,44 @@ def test_stages_and_targets() -> None:
     }
     result["targets"] = report.targets(result, 1, 2)
     assert "| per_row_cost" not in report.markdown(result) and "**miss**" in report.markdown(result)
+
+
+def test_render_benchmark_visits_every_page_once_from_another_page() -> None:
+    from benchmarks.browser import HEADINGS
+    from benchmarks.dashboard_render import navigation_order, page_url
+    from dashboards.navigation import PAGES
+
+    order = navigation_order()
+    assert sorted(spec.url_path for spec in order) == sorted(spec.url_path for spec in PAGES) == sorted(HEADINGS)
+    assert order[-1].default  # the default page is reached last, from another page, and each round ends there
+    assert [page_url("http://h", spec) for spec in order][-2:] == ["http://h/data-quality", "http://h/"]
+
+
+def test_render_report_flags_the_pages_over_budget() -> None:
+    from benchmarks.dashboard_render import markdown
+    from dashboards.navigation import PAGES
+
+    pages = [spec.url_path for spec in PAGES]
+    medians = {
+        "cold_first_load": 5.0,
+        "first_visit": dict.fromkeys(pages, 1.5),
+        "navigation": {page: (1.4 if page == "customers-retention" else 0.5) for page in pages},
+        "cold_load_warm_server": dict.fromkeys(pages, 3.0),
+    }
+    result = {
+        "home": "/tmp/medium",
+        "measured_at": "now",
+        "machine": {"cpus": 2, "load_average": (1.0, 1.0, 1.0)},
+        "restarts": 3,
+        "rounds": 5,
+        "window": [1400, 1800],
+        "budget_s": 1.0,
+        "medians_s": medians,
+        "script_s": {"warm_s": dict.fromkeys(pages, 0.1), "first_s": dict.fromkeys(pages, 0.2)},
+        "within_budget": False,
+        "over_budget_s": {"customers-retention": 1.4},
+    }
+    text = markdown(result)
+    assert "| customers-retention | 1.40 | 1.50 | 3.00 | 0.10 | 0.20 |" in text
+    assert "over: {'customers-retention': 1.4}" in text
+    assert text.count("\n| ") == len(pages) + 1  # header + one row per page

@@ -7,6 +7,7 @@ from the warehouse, so the pages are checked against an independent calculation.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -311,6 +312,29 @@ def test_a_new_publish_shows_without_restart(warehouse: Path, open_app: OpenApp,
     assert any("Last refresh 2025-05-01 02:00 UTC" in c.value for c in at.caption)
 
 
+def test_a_second_visit_of_every_page_opens_no_connection(
+    warehouse: Path, open_app: OpenApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = open_app()
+    for script in PAGE_SCRIPTS:  # the first visits fill the caches of this warehouse version
+        at.switch_page(script).run()
+    opened: list[object] = []
+    connect = duckdb.connect
+
+    def counting_connect(*args: object, **kwargs: object) -> duckdb.DuckDBPyConnection:
+        opened.append(args[0] if args else kwargs.get("database"))
+        return connect(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(duckdb, "connect", counting_connect)
+    for script in PAGE_SCRIPTS:
+        at.switch_page(script).run()
+        assert not at.exception, (script, [e.value for e in at.exception])
+    assert opened == []  # every query of every page came from the cache
+    os.utime(warehouse)  # a new version of the file (as a publish makes): the next run queries it again
+    at.switch_page(PAGE_SCRIPTS[0]).run()
+    assert opened and all(str(path) == str(warehouse) for path in opened)
+
+
 def test_headline_skips_a_month_that_has_not_ended(warehouse: Path) -> None:
     head = queries.headline(warehouse, "month", "all", data_as_of=date(2025, 3, 20))
     assert (head.period_start, head.is_complete) == (FEBRUARY, True)
@@ -374,3 +398,14 @@ def test_page_registry() -> None:
         assert spec.path.is_file(), spec.script
         assert spec.url_path != spec.path.stem, "a URL path equal to the file stem runs the page without app.py"
     assert sorted(p.name for p in (DASHBOARDS_DIR / "pages").glob("*.py")) == sorted(spec.path.name for spec in PAGES)
+
+
+def test_the_served_dashboard_skips_the_post_run_gc_and_the_file_watcher() -> None:
+    from dashboards.server import APP, streamlit_command
+
+    command = streamlit_command(8123, "127.0.0.1")
+    assert command[:5] == [sys.executable, "-m", "streamlit", "run", str(APP)]
+    options = dict(zip(command[5::2], command[6::2], strict=True))
+    assert options["--server.port"] == "8123" and options["--server.address"] == "127.0.0.1"
+    assert options["--runner.postScriptGC"] == "false"  # a full gc.collect per run delayed every page
+    assert options["--server.fileWatcherType"] == "none"
