@@ -1,12 +1,11 @@
-"""The page registry: one entry per file in `dashboards/pages/`, in menu order.
+"""The page registry: one entry per file in `dashboards/views/`, in menu order.
 
-Adding a page: write `dashboards/pages/<name>.py` (start it with `ctx = components.page_context()`),
+Adding a page: write `dashboards/views/<name>.py` (start it with `ctx = components.page_context()`),
 then add one `PageSpec` below. `filters` names the shared sidebar filters that apply to the page.
 
-`url_path` must not equal the file's stem (use hyphens: "market-share" for market_share.py). Streamlit still
-recognises a legacy `pages/` folder next to the entry point: until the first `st.navigation` call of a process
-(and on every AppTest run), a request whose page hash matches a file name in `pages/` runs that file on its own,
-without `app.py`, so without the sidebar and the demo banner. Distinct URL paths never match.
+The folder is deliberately not called `pages/`: Streamlit still treats a `pages/` folder next to the entry point
+as a legacy multipage app, and a shared link opened as the first request of a session (e.g. /market-share?…)
+then showed a "Page not found" dialog over the right page. `url_path` is the page's URL (hyphens).
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ DASHBOARDS_DIR = Path(__file__).resolve().parent
 class PageSpec:
     """One page of the app."""
 
-    script: str  # relative to dashboards/, e.g. "pages/overview.py"
+    script: str  # relative to dashboards/, e.g. "views/overview.py"
     title: str
     icon: str
     url_path: str  # the page's URL; must differ from the file's stem (see the module docstring)
@@ -36,23 +35,23 @@ class PageSpec:
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("pages/overview.py", "Overview", ":material/dashboard:", "home", default=True),
-    PageSpec("pages/market_share.py", "Market share & concentration", ":material/pie_chart:", "market-share"),
-    PageSpec("pages/customers.py", "Customers & retention", ":material/groups:", "customers-retention"),
-    PageSpec("pages/switching.py", "Switching", ":material/swap_horiz:", "vendor-switching"),
+    PageSpec("views/overview.py", "Overview", ":material/dashboard:", "home", default=True),
+    PageSpec("views/market_share.py", "Market share & concentration", ":material/pie_chart:", "market-share"),
+    PageSpec("views/customers.py", "Customers & retention", ":material/groups:", "customers-retention"),
+    PageSpec("views/switching.py", "Switching", ":material/swap_horiz:", "vendor-switching"),
     PageSpec(
-        "pages/pricing.py",
+        "views/pricing.py",
         "Pricing",
         ":material/sell:",
         "model-pricing",
         filters=frozenset({GRAIN_KEY, PERIOD_KEY, VENDORS_KEY}),
     ),
     PageSpec(
-        "pages/sustainability.py",
+        "views/sustainability.py",
         "Sustainability",
         ":material/eco:",
         "sustainability-scorecard",
         filters=frozenset({VENDORS_KEY}),
     ),
-    PageSpec("pages/quality.py", "Data quality", ":material/fact_check:", "data-quality", filters=frozenset()),
+    PageSpec("views/quality.py", "Data quality", ":material/fact_check:", "data-quality", filters=frozenset()),
 )

@@ -206,3 +206,17 @@ def test_a_link_with_query_parameters_sets_the_widgets(dashboard: str, browser) 
     assert [button.text.strip() for button in active] == ["Quarterly"]
     assert _query(browser) == {"segment": ["enterprise"], "grain": ["quarter"]}
     assert browser.find_elements(By.CSS_SELECTOR, CHARTS)
+
+
+def test_a_shared_link_opened_first_on_a_fresh_server_shows_its_page(
+    demo_home: Settings, dashboard: str, tmp_path: Path
+) -> None:
+    """A link to a page (not the Overview) as a server's very first request: the page, and no "Page not found".
+
+    Streamlit treats a folder named `pages/` next to the entry point as a legacy multipage app; with one, this
+    first request showed the dialog over the right page (the reason the page files live in `dashboards/views/`).
+    """
+    with chromium.serve(demo_home.home, tmp_path / "server.log") as fresh, _session(tmp_path / "profile") as driver:
+        _open(driver, f"{fresh}/customers-retention?segment=enterprise", "customers-retention")
+        _assert_page_shown(driver, "customers-retention")
+        assert _query(driver) == {"segment": ["enterprise"]}

@@ -50,11 +50,11 @@ OpenApp = Callable[..., AppTest]
 def open_app() -> OpenApp:
     """open_app(page, **query_params): run the app as a browser opening that URL would."""
 
-    def _open(page: str = "pages/overview.py", **query_params: str | list[str]) -> AppTest:
+    def _open(page: str = "views/overview.py", **query_params: str | list[str]) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=30)
         at.query_params = dict(query_params)
         at.run()
-        if page != "pages/overview.py":
+        if page != "views/overview.py":
             at.switch_page(page).run()
         assert not at.exception, [e.value for e in at.exception]
         return at
@@ -108,10 +108,10 @@ def test_every_page_says_there_is_no_warehouse_yet(home: Path, open_app: OpenApp
 
 # pages that read marts the hand-made warehouse does not have (tests/test_dashboards_pages.py runs them on demo data)
 PAGES_WITHOUT_FIXTURE_MARTS = {
-    "pages/customers.py",
-    "pages/switching.py",
-    "pages/pricing.py",
-    "pages/sustainability.py",
+    "views/customers.py",
+    "views/switching.py",
+    "views/pricing.py",
+    "views/sustainability.py",
 }
 
 
@@ -220,7 +220,7 @@ def test_widget_changes_are_written_to_the_url(warehouse: Path, open_app: OpenAp
     at.sidebar.multiselect(key="vendors").set_value(["openai", "mistral"]).run()
     assert at.query_params == {"segment": "smb", "vendors": ["openai", "mistral"]}
     assert metric(at, "Panel spend")[0] == f"${sum(spend(MARCH, 'smb').values()):,.0f}"
-    at.switch_page("pages/market_share.py").run()
+    at.switch_page("views/market_share.py").run()
     assert at.query_params["segment"] == "smb"
     assert at.sidebar.selectbox(key="segment").value == "smb"  # the filters persist across pages
 
@@ -236,7 +236,7 @@ def test_widget_changes_are_written_to_the_url(warehouse: Path, open_app: OpenAp
 
 
 def test_market_share_ranking_and_concentration(warehouse: Path, open_app: OpenApp) -> None:
-    at = open_app("pages/market_share.py", measure="revenue", grain="quarter")
+    at = open_app("views/market_share.py", measure="revenue", grain="quarter")
     assert at.title[0].value == "Market share & concentration"
     revenue = fx.REVENUE[fx.QUARTERS[1]]
     total = sum(revenue.values())
@@ -255,7 +255,7 @@ def test_market_share_ranking_and_concentration(warehouse: Path, open_app: OpenA
 
 
 def test_market_share_of_customers_per_segment(warehouse: Path, open_app: OpenApp) -> None:
-    at = open_app("pages/market_share.py", measure="customers", segment="smb")
+    at = open_app("views/market_share.py", measure="customers", segment="smb")
     smb = fx.CUSTOMERS[(MARCH, "smb")]
     ranking = at.dataframe[0].value.set_index("vendor_id")
     assert ranking["value"].to_dict() == smb
@@ -263,14 +263,14 @@ def test_market_share_of_customers_per_segment(warehouse: Path, open_app: OpenAp
 
 
 def test_filter_matching_nothing_shows_the_empty_state(warehouse: Path, open_app: OpenApp) -> None:
-    at = open_app("pages/market_share.py", measure="revenue", segment="enterprise")
+    at = open_app("views/market_share.py", measure="revenue", segment="enterprise")
     assert sum("No data for these filters" in text for text in infos(at)) == 2
     assert not at.dataframe
 
 
 def test_sql_looking_query_params_are_harmless(warehouse: Path, open_app: OpenApp) -> None:
     attack = {"vendors": "openai' or 1=1 --", "segment": "all'; drop table marts.fct_market_share; --"}
-    at = open_app("pages/market_share.py", **attack)
+    at = open_app("views/market_share.py", **attack)
     assert at.sidebar.multiselect(key="vendors").value == []
     assert at.sidebar.selectbox(key="segment").value == "all"
     assert at.query_params == {}  # invalid values are dropped from the URL
@@ -288,7 +288,7 @@ def test_a_warehouse_without_rows_shows_the_empty_state(warehouse: Path, open_ap
         con.execute("delete from marts.fct_market_concentration")
     at = open_app()
     assert any("No data for these filters" in text for text in infos(at))
-    at.switch_page("pages/market_share.py").run()
+    at.switch_page("views/market_share.py").run()
     assert not at.exception
     assert sum("No data for these filters" in text for text in infos(at)) == 2
 

@@ -27,18 +27,18 @@ from tests import dashboard_fixtures as fx
 
 APP = DASHBOARDS_DIR / "app.py"
 NEW_PAGES = (
-    "pages/customers.py",
-    "pages/switching.py",
-    "pages/pricing.py",
-    "pages/sustainability.py",
-    "pages/quality.py",
+    "views/customers.py",
+    "views/switching.py",
+    "views/pricing.py",
+    "views/sustainability.py",
+    "views/quality.py",
 )
 TITLES = {
-    "pages/customers.py": "Customers & retention",
-    "pages/switching.py": "Switching between vendors",
-    "pages/pricing.py": "Model prices",
-    "pages/sustainability.py": "Sustainability scorecard",
-    "pages/quality.py": "Data quality",
+    "views/customers.py": "Customers & retention",
+    "views/switching.py": "Switching between vendors",
+    "views/pricing.py": "Model prices",
+    "views/sustainability.py": "Sustainability scorecard",
+    "views/quality.py": "Data quality",
 }
 
 
@@ -102,10 +102,10 @@ def test_page_renders_title_chart_banner_freshness_and_downloads(demo: Path, ope
 
 
 EMPTIED = {
-    "pages/customers.py": ("marts.fct_revenue_movements",),
-    "pages/switching.py": ("marts.fct_vendor_switching",),
-    "pages/pricing.py": ("marts.fct_model_prices", "marts.fct_price_index"),
-    "pages/sustainability.py": ("marts.fct_sustainability_scorecard",),
+    "views/customers.py": ("marts.fct_revenue_movements",),
+    "views/switching.py": ("marts.fct_vendor_switching",),
+    "views/pricing.py": ("marts.fct_model_prices", "marts.fct_price_index"),
+    "views/sustainability.py": ("marts.fct_sustainability_scorecard",),
 }
 
 
@@ -128,7 +128,7 @@ def test_an_empty_mart_shows_the_empty_state(
 
 
 def test_customers_waterfall_and_retention_match_the_account_months(demo: Path, open_app: OpenApp) -> None:
-    at = open_app("pages/customers.py", customer_vendor="openai")
+    at = open_app("views/customers.py", customer_vendor="openai")
     assert at.selectbox(key="customer_vendor").value == "openai"
     months = read(demo, "select * from marts.fct_account_vendor_months where vendor_id = 'openai'")
     last = months["month"].max()
@@ -154,7 +154,7 @@ def test_customers_waterfall_and_retention_match_the_account_months(demo: Path, 
 def test_customers_cohort_toggle_and_12_month_empty_state(demo: Path, open_app: OpenApp) -> None:
     first_months = read(demo, "select distinct month from marts.fct_revenue_movements order by month")["month"]
     early = [m.date().isoformat() for m in first_months[:3]]
-    at = open_app("pages/customers.py", period=[early[0], early[-1]], horizon="12m", cohort_measure="revenue_retention")
+    at = open_app("views/customers.py", period=[early[0], early[-1]], horizon="12m", cohort_measure="revenue_retention")
     assert any("12-month retention needs 13 months" in text for text in infos(at))
     heatmap = next(c for c in charts(at) if c["data"][0]["type"] == "heatmap")
     assert "Revenue (MRR) retention" in heatmap["layout"]["title"]["text"]
@@ -182,7 +182,7 @@ def switches(path: Path) -> pd.DataFrame:
 def test_switching_totals_match_an_independent_count(demo: Path, open_app: OpenApp) -> None:
     expected = switches(demo)
     assert len(expected) > 0
-    at = open_app("pages/switching.py")
+    at = open_app("views/switching.py")
     assert metric(at, "Switches (accounts)") == formatting.count(len(expected))
     assert metric(at, "MRR moved (USD)") == formatting.usd(float(expected["previous_mrr_from"].astype(float).sum()))
     sankey = charts(at)[0]["data"][0]
@@ -199,7 +199,7 @@ def test_switching_totals_match_an_independent_count(demo: Path, open_app: OpenA
 
 def test_switching_period_without_switches_shows_the_empty_state(demo: Path, open_app: OpenApp) -> None:
     first = read(demo, "select min(month) as m from marts.fct_revenue_movements")["m"].iloc[0].date().isoformat()
-    at = open_app("pages/switching.py", period=[first, first])  # nobody can churn in the first month of data
+    at = open_app("views/switching.py", period=[first, first])  # nobody can churn in the first month of data
     assert any(components.EMPTY_MESSAGE in text for text in infos(at))
     assert not at.dataframe
 
@@ -208,7 +208,7 @@ def test_switching_period_without_switches_shows_the_empty_state(demo: Path, ope
 
 
 def test_pricing_current_prices_search_and_index(demo: Path, open_app: OpenApp) -> None:
-    at = open_app("pages/pricing.py", price_vendor="openai")
+    at = open_app("views/pricing.py", price_vendor="openai")
     index = next(df.value for df in at.dataframe if "index" in df.value.columns)
     overall = index[index["vendor_id"] == "all"].sort_values("month")
     assert overall["index"].iloc[0] == pytest.approx(100.0)  # the full period starts at the base month
@@ -278,7 +278,7 @@ def test_scoring_formula_on_the_documented_example() -> None:
 
 
 def test_sustainability_scores_sliders_and_drill_down(demo: Path, open_app: OpenApp) -> None:
-    at = open_app("pages/sustainability.py")
+    at = open_app("views/sustainability.py")
     quarter = date.fromisoformat(at.selectbox(key="quarter").value)
     expected = composites_from_indicators(demo, quarter, dict(scoring.DEFAULT_WEIGHTS))
     table = at.dataframe[0].value.set_index("vendor_id")
@@ -313,7 +313,7 @@ def test_sustainability_scores_sliders_and_drill_down(demo: Path, open_app: Open
 
 
 def test_quality_page_on_the_demo_warehouse(demo: Path, demo_home: Settings, open_app: OpenApp) -> None:
-    at = open_app("pages/quality.py")
+    at = open_app("views/quality.py")
     results = read(demo, "select * from audit.quality_results")
     latest = results[results["run_id"] == results.sort_values("checked_at")["run_id"].iloc[-1]]
     assert metric(at, "Checks, run of") == formatting.count((latest["severity"] != "info").sum())
@@ -345,7 +345,7 @@ def fixture_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_quality_page_shows_failures_quarantine_and_rejections(fixture_home: Path, open_app: OpenApp) -> None:
-    at = open_app("pages/quality.py")
+    at = open_app("views/quality.py")
     assert metric(at, "Last attempt") == "failed"
     assert metric(at, "Failed attempts since") == "1"
     assert any("gx_usage failed" in e.value for e in at.error)
@@ -370,7 +370,7 @@ def test_quality_page_shows_failures_quarantine_and_rejections(fixture_home: Pat
 
 
 def test_overview_retention_new_customers_prices_and_movers(demo: Path, open_app: OpenApp) -> None:
-    at = open_app("pages/overview.py")
+    at = open_app("views/overview.py")
     months = read(demo, "select * from marts.fct_account_vendor_months where segment <> 'all'")
     heading = at.subheader[0].value  # "Latest complete month: Oct 2026"
     month = next(m for m in months["month"].unique() if heading.endswith(formatting.period_label(m.date(), "month")))
