@@ -396,8 +396,8 @@ def test_page_registry() -> None:
     assert PAGES[0].default and sum(spec.default for spec in PAGES) == 1
     for spec in PAGES:
         assert spec.path.is_file(), spec.script
-        assert spec.url_path != spec.path.stem, "a URL path equal to the file stem runs the page without app.py"
-    assert sorted(p.name for p in (DASHBOARDS_DIR / "pages").glob("*.py")) == sorted(spec.path.name for spec in PAGES)
+    assert sorted(p.name for p in (DASHBOARDS_DIR / "views").glob("*.py")) == sorted(spec.path.name for spec in PAGES)
+    assert not (DASHBOARDS_DIR / "pages").exists(), "Streamlit runs a pages/ folder as a legacy multipage app"
 
 
 def test_the_served_dashboard_skips_the_post_run_gc_and_the_file_watcher() -> None:
