@@ -23,8 +23,8 @@ class DbtParseError(RuntimeError):
     """dbt could not parse the project; the message holds dbt's own error lines."""
 
 
-def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE, target=DBT_TARGET)
+def dbt_resource(target: str = DBT_TARGET) -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE, target=target)
 
 
 def dbt_env() -> dict[str, str]:

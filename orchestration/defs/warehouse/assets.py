@@ -26,6 +26,7 @@ from orchestration.dbt_project import dbt_project
 from orchestration.defs.customers.assets import accounts, usage
 from orchestration.defs.market.assets import indicators, reference_indicators, vendors
 from orchestration.defs.pricing.assets import genai_prices, prices
+from orchestration.engines import finish_build
 from orchestration.resources import ModelmarketResource
 from orchestration.warehouse import RefreshRun, prepare_build, publish, record_run, utcnow
 
@@ -90,6 +91,7 @@ def warehouse_dbt(context: AssetExecutionContext, dbt: DbtCliResource, modelmark
     context.log.info(f"building into {settings.build_path}")
     args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(settings.dbt_vars())]
     yield from dbt.cli(args, context=context).stream()
+    finish_build(settings, log=context.log.info)  # MODELMARKET_ENGINE=spark: serve the Spark build from DuckDB
 
 
 @asset(
