@@ -10,7 +10,7 @@ export MODELMARKET_HOME ?= $(CURDIR)/data
 export MODELMARKET_PORT ?= 8501
 DEMO_SCALE ?= small
 
-.PHONY: install demo test lint dagster bench bench-render refresh clean
+.PHONY: install install-spark demo test test-spark lint dagster bench bench-render refresh clean
 
 # Creates .venv with the locked set (uv sync --frozen); a no-op in seconds when already installed.
 install: $(VENV)/.installed
@@ -32,6 +32,15 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# MODELMARKET_ENGINE=spark: the locked set plus the spark extra (pyspark; needs Java 17+)
+install-spark: install
+	@$(UV) sync --frozen --compile-bytecode --python python3.11 --quiet --extra spark
+	@echo "installed: $(VENV) with the spark extra"
+
+# The tiny demo built on DuckDB and on Spark publishes identical marts (tests/test_spark_equivalence.py)
+test-spark: install-spark
+	$(BIN)/python -m pytest -m spark
 
 lint: install
 	$(BIN)/ruff check .

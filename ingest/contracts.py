@@ -42,8 +42,9 @@ class Kind(Enum):
 
     @property
     def sql_type(self) -> str:
+        """The type the dbt sources declare: portable SQL (DuckDB reads `string` as VARCHAR; Spark needs it)."""
         return {
-            Kind.TEXT: "varchar",
+            Kind.TEXT: "string",
             Kind.DATE: "date",
             Kind.MONEY: "decimal(18,6)",
             Kind.PRICE: "decimal(18,9)",
@@ -51,7 +52,7 @@ class Kind(Enum):
             Kind.INT: "bigint",
             Kind.BOOL: "boolean",
             Kind.TIMESTAMP: "timestamp",
-            Kind.QUARTER: "varchar",
+            Kind.QUARTER: "string",
         }[self]
 
 

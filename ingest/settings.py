@@ -7,6 +7,8 @@ Environment variables:
 - ``MODELMARKET_PORT``: the dashboard port (default 8501).
 - ``MODELMARKET_TIMEZONE``: the timezone of the nightly schedule (default ``UTC``).
 - ``MODELMARKET_MEMORY_LIMIT``: DuckDB ``memory_limit`` for the build (default ``1GB``; beyond it DuckDB spills).
+- ``MODELMARKET_ENGINE``: the engine dbt builds with, ``duckdb`` (default) or ``spark`` (the dbt target of the same
+  name; needs the ``spark`` extra). Serving is DuckDB either way.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
 INDICATOR_CATALOG = DBT_PROJECT_DIR / "seeds" / "indicator_catalog.csv"
+ENGINES = ("duckdb", "spark")
 
 
 class ConfigError(ValueError):
@@ -31,6 +34,7 @@ class Settings:
     port: int = 8501
     timezone: str = "UTC"
     memory_limit: str = "1GB"
+    engine: str = "duckdb"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -43,11 +47,15 @@ class Settings:
             raise ConfigError(f"MODELMARKET_PORT must be a port number, got {port_text!r}") from None
         if not 0 < port < 65536:
             raise ConfigError(f"MODELMARKET_PORT must be between 1 and 65535, got {port}")
+        engine = (env.get("MODELMARKET_ENGINE") or "duckdb").strip().lower()
+        if engine not in ENGINES:
+            raise ConfigError(f"MODELMARKET_ENGINE must be one of {', '.join(ENGINES)}, got {engine!r}")
         return cls(
             home=home,
             port=port,
             timezone=env.get("MODELMARKET_TIMEZONE") or "UTC",
             memory_limit=env.get("MODELMARKET_MEMORY_LIMIT") or "1GB",
+            engine=engine,
         )
 
     # --- the home directory (DESIGN §2) -------------------------------------------------------
@@ -87,6 +95,16 @@ class Settings:
     def dbt_target_dir(self) -> Path:
         """dbt's artifacts of the last build (run_results.json, dbt.log) and its partial-parse cache."""
         return self.warehouse_dir / ".dbt"
+
+    @property
+    def spark_dir(self) -> Path:
+        """MODELMARKET_ENGINE=spark: the local Spark session's metastore and tables (private to one build)."""
+        return self.build_dir / "spark"
+
+    @property
+    def spark_export_dir(self) -> Path:
+        """MODELMARKET_ENGINE=spark: the served models (marts, audit) as Parquet, one folder per model."""
+        return self.build_dir / "export"
 
     @property
     def lock_path(self) -> Path:
@@ -143,11 +161,19 @@ class Settings:
     def dbt_project_dir(self) -> Path:
         return DBT_PROJECT_DIR
 
+    @property
+    def dbt_target(self) -> str:
+        """The profile target (dbt/profiles.yml) of the engine: targets are named after engines."""
+        return self.engine
+
     def dbt_vars(self, warehouse_path: Path | None = None) -> dict[str, str]:
         """The `--vars` every dbt invocation gets: absolute paths, so dbt's working directory never matters."""
-        return {
+        dbt_vars = {
             "warehouse_path": str(warehouse_path or self.build_path),
             "raw_root": str(self.raw_dir),
             "manifest_glob": str(self.manifest_dir / "*.parquet"),
             "memory_limit": self.memory_limit,
         }
+        if self.engine == "spark":
+            dbt_vars |= {"spark_dir": str(self.spark_dir), "export_dir": str(self.spark_export_dir)}
+        return dbt_vars

@@ -49,8 +49,8 @@ class ModelmarketDbtCliResource(DbtCliResource):
         return None  # dagster-dbt treats a missing adapter as "no row counts or column metadata"
 
 
-def dbt_resource() -> DbtCliResource:
-    return ModelmarketDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE, target=DBT_TARGET)
+def dbt_resource(target: str = DBT_TARGET) -> DbtCliResource:
+    return ModelmarketDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE, target=target)
 
 
 def dbt_env() -> dict[str, str]:

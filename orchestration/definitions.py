@@ -6,6 +6,7 @@ from dagster import Definitions, definitions, load_asset_checks_from_modules, lo
 
 from ingest.settings import Settings
 from orchestration.dbt_project import dbt_resource, ensure_manifest
+from orchestration.engines import dbt_target
 from orchestration.progress import quiet, terminal_progress
 from orchestration.resources import ModelmarketResource
 
@@ -27,7 +28,10 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
         jobs=[nightly_refresh],
         schedules=[nightly_schedule(settings.timezone)],
         sensors=[landing_zone_sensor],
-        resources={"dbt": dbt_resource(), "modelmarket": ModelmarketResource(home=str(settings.home))},
+        resources={
+            "dbt": dbt_resource(dbt_target(settings)),
+            "modelmarket": ModelmarketResource(home=str(settings.home), engine=settings.engine),
+        },
         loggers={"terminal_progress": terminal_progress, "quiet": quiet},
     )
 

@@ -107,7 +107,71 @@
 {% endmacro %}
 
 
-{#- a SQL string literal -#}
+{#-
+    Spark: the same views, as `union all` of one `select` per raw file (parquet.`<path>`), each projecting the
+    source's YAML columns with their types; every raw file of a relation holds all of them (ingest writes the
+    contract's typed columns), extra delivered columns are left out. The manifest is read with Spark itself.
+-#}
+{% macro spark__register_raw_relations(raw_sources) %}
+    {%- set manifest_glob = var('manifest_glob', none) -%}
+    {%- if manifest_glob is none -%}
+        {{ exceptions.raise_compiler_error("var 'manifest_glob' is required (<raw_root>/_manifest/*.parquet)") }}
+    {%- endif -%}
+    {%- set schema_name = raw_sources[0].schema if raw_sources else 'raw' -%}
+    {%- do run_query('create schema if not exists ' ~ schema_name) -%}
+
+    {#- relation name (manifest file stem) -> raw paths -#}
+    {%- set raw_paths = {} -%}
+    {%- set listed = run_query(
+        "select _metadata.file_name as manifest_file, cast(raw_path as string) as raw_path"
+        ~ " from " ~ modelmarket.parquet_file(manifest_glob)
+        ~ " where raw_path is not null order by manifest_file, raw_path"
+    ) -%}
+    {%- for row in listed.rows -%}
+        {%- if row[0].endswith('.parquet') -%}
+            {%- do raw_paths.setdefault(row[0][:-8], []).append(row[1]) -%}
+        {%- endif -%}
+    {%- endfor -%}
+
+    {%- for node in raw_sources -%}
+        {%- set view_name = schema_name ~ '.' ~ node.identifier -%}
+        {%- set paths = raw_paths.get(node.identifier, []) -%}
+        {%- if paths -%}
+            {%- set casts = [] -%}
+            {%- for column in node.columns.values() -%}
+                {%- do casts.append("cast(" ~ column.name ~ " as " ~ column.data_type ~ ") as " ~ column.name) -%}
+            {%- endfor -%}
+            {%- set selects = [] -%}
+            {%- for path in paths -%}
+                {%- do selects.append("select " ~ casts | join(", ") ~ " from " ~ modelmarket.parquet_file(path)) -%}
+            {%- endfor -%}
+            {%- set view_sql = selects | join(" union all ") -%}
+            {%- do log("raw: " ~ view_name ~ " over " ~ paths | length ~ " file(s)", info=false) -%}
+        {%- else -%}
+            {%- set view_sql = modelmarket.empty_relation_sql(node) -%}
+            {%- do log("raw: " ~ view_name ~ " has no raw files yet: empty typed view", info=true) -%}
+        {%- endif -%}
+        {%- do run_query("create or replace view " ~ view_name ~ " as " ~ view_sql) -%}
+    {%- endfor -%}
+{% endmacro %}
+
+
+{#- Spark: a Parquet file (or a glob of files) as a relation -#}
+{% macro parquet_file(path) %}
+    {{- return("parquet.`" ~ (path | string).replace("`", "``") ~ "`") -}}
+{% endmacro %}
+
+
+{#- a SQL string literal (quotes are escaped differently per engine) -#}
 {% macro sql_string(text) %}
+    {{- return(adapter.dispatch('sql_string', 'modelmarket')(text)) -}}
+{% endmacro %}
+
+{% macro default__sql_string(text) %}
     {{- return("'" ~ (text | string).replace("'", "''") ~ "'") -}}
+{% endmacro %}
+
+{#- Spark reads backslash escapes in literals, and 'a''b' as two adjacent literals (ab) -#}
+{% macro spark__sql_string(text) %}
+    {{- return("'" ~ (text | string).replace("\\", "\\\\").replace("'", "\\'") ~ "'") -}}
 {% endmacro %}

@@ -275,9 +275,9 @@ derived_unioned as (
 )
 
 select
-    cast(vendor_id as varchar) as vendor_id,
+    cast(vendor_id as string) as vendor_id,
     cast(period_start as date) as period_start,
-    cast(indicator as varchar) as indicator,
+    cast(indicator as string) as indicator,
     cast(value as double) as value,
-    cast(source as varchar) as source
+    cast(source as string) as source
 from derived_unioned

@@ -180,10 +180,10 @@ measures_unioned as (
 )
 
 select
-    cast(period_grain as varchar) as period_grain,
+    cast(period_grain as string) as period_grain,
     cast(period_start as date) as period_start,
-    cast(measure as varchar) as measure,
-    cast(segment as varchar) as segment,
+    cast(measure as string) as measure,
+    cast(segment as string) as segment,
     vendor_id,
     cast(value as decimal(38,6)) as value
 from measures_unioned

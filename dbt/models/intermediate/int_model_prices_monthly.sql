@@ -92,9 +92,9 @@ base_prices as (
 
 select
     cast(month_ends.month as date) as month,
-    cast(base_prices.vendor_id as varchar) as vendor_id,
-    cast(base_prices.model_id as varchar) as model_id,
-    cast(base_prices.price_type as varchar) as price_type,
+    cast(base_prices.vendor_id as string) as vendor_id,
+    cast(base_prices.model_id as string) as model_id,
+    cast(base_prices.price_type as string) as price_type,
     cast(base_prices.usd_per_unit as decimal(18,9)) as usd_per_mtok
 from month_ends
 inner join base_prices

@@ -68,12 +68,12 @@ indicators_unioned as (
 )
 
 select
-    cast(indicators_unioned.vendor_id as varchar) as vendor_id,
+    cast(indicators_unioned.vendor_id as string) as vendor_id,
     cast(indicators_unioned.period_start as date) as quarter,
-    cast(indicators_unioned.indicator as varchar) as indicator,
+    cast(indicators_unioned.indicator as string) as indicator,
     cast(indicators_unioned.value as double) as raw_value,
-    cast(indicators_unioned.origin as varchar) as origin,
-    cast(indicators_unioned.source as varchar) as source,
+    cast(indicators_unioned.origin as string) as origin,
+    cast(indicators_unioned.source as string) as source,
     cast(
         coalesce(
             indicators_unioned.is_synthetic,

@@ -10,17 +10,21 @@
 --                        the post-hook deletes its rows.
 -- A full rebuild (`--full-refresh`, or the first build) aggregates every current file: the same rows.
 -- Sums of decimal(18,6) are exact, so per-file sums add up to exactly the monthly sums of the line items.
+--
+-- Per engine (DESIGN §9): DuckDB replaces a file's rows with delete+insert on _source_file; Spark (no row
+-- deletes without Delta) partitions by _source_file and overwrites the partitions of the files it loads
+-- (insert_overwrite), and drops the partitions of versions no longer current (macros/remove_stale_versions.sql).
+
+{% set on_spark = target.type == 'spark' %}
 
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='_source_file',
+        incremental_strategy='insert_overwrite' if on_spark else 'delete+insert',
+        unique_key=none if on_spark else '_source_file',
+        partition_by=['_source_file'] if on_spark else none,
         on_schema_change='fail',
-        post_hook=[
-            "delete from {{ this }} where concat(_source_file, '|', _file_sha256) not in ("
-            ~ " select distinct concat(_source_file, '|', _file_sha256) from {{ ref('stg_customers__usage') }})"
-        ]
+        post_hook=["{{ modelmarket.remove_stale_versions(this, ref('stg_customers__usage')) }}"]
     )
 }}
 
@@ -130,10 +134,10 @@ file_months as (
 )
 
 select
-    cast(_source_file as varchar) as _source_file,
-    cast(_file_sha256 as varchar) as _file_sha256,
-    cast(account_id as varchar) as account_id,
-    cast(vendor_id as varchar) as vendor_id,
+    cast(_source_file as string) as _source_file,
+    cast(_file_sha256 as string) as _file_sha256,
+    cast(account_id as string) as account_id,
+    cast(vendor_id as string) as vendor_id,
     cast(month as date) as month,
     amount_usd,
     tokens_input,

@@ -26,6 +26,7 @@ from orchestration.dbt_project import dbt_project
 from orchestration.defs.customers.assets import accounts, usage
 from orchestration.defs.market.assets import indicators, reference_indicators, vendors
 from orchestration.defs.pricing.assets import genai_prices, prices
+from orchestration.engines import finish_build
 from orchestration.resources import ModelmarketResource
 from orchestration.warehouse import RefreshRun, prepare_build, publish, record_run, utcnow
 
@@ -92,6 +93,7 @@ def warehouse_dbt(context: AssetExecutionContext, dbt: DbtCliResource, modelmark
     args += ["--log-level-file", "warn"]  # the debug log file cost ~2 s of CPU; the event stream is kept anyway
     # One target folder per home, reused: the same vars every night, so dbt's partial parsing applies.
     yield from dbt.cli(args, context=context, target_path=settings.dbt_target_dir).stream()
+    finish_build(settings, log=context.log.info)  # MODELMARKET_ENGINE=spark: serve the Spark build from DuckDB
 
 
 @asset(

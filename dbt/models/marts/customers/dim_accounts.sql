@@ -15,9 +15,9 @@ accounts as (
 )
 
 select
-    cast(account_id as varchar) as account_id,
-    cast(segment as varchar) as segment,
-    cast(industry as varchar) as industry,
-    cast(region as varchar) as region,
+    cast(account_id as string) as account_id,
+    cast(segment as string) as segment,
+    cast(industry as string) as industry,
+    cast(region as string) as region,
     cast(signup_date as date) as signup_date
 from accounts

@@ -110,13 +110,13 @@ account_months as (
 )
 
 select
-    cast(account_months.account_id as varchar) as account_id,
-    cast(account_months.vendor_id as varchar) as vendor_id,
-    cast(coalesce(accounts.segment, 'unknown') as varchar) as segment,
+    cast(account_months.account_id as string) as account_id,
+    cast(account_months.vendor_id as string) as vendor_id,
+    cast(coalesce(accounts.segment, 'unknown') as string) as segment,
     cast(account_months.month as date) as month,
     cast(account_months.mrr as decimal(18,6)) as mrr,
     cast(account_months.previous_mrr as decimal(18,6)) as previous_mrr,
-    cast(account_months.movement as varchar) as movement
+    cast(account_months.movement as string) as movement
 from account_months
 left join accounts
     on account_months.account_id = accounts.account_id

@@ -127,8 +127,8 @@ cohort_calendar as (
 )
 
 select
-    cast(cohort_calendar.vendor_id as varchar) as vendor_id,
-    cast(cohort_calendar.segment as varchar) as segment,
+    cast(cohort_calendar.vendor_id as string) as vendor_id,
+    cast(cohort_calendar.segment as string) as segment,
     cast(cohort_calendar.cohort_month as date) as cohort_month,
     cast({{ dbt.datediff('cohort_calendar.cohort_month', 'cohort_calendar.month', 'month') }} as integer) as months_since,
     cast(cohort_calendar.month as date) as month,

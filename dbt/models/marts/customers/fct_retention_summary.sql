@@ -145,8 +145,8 @@ retention_12m as (
 )
 
 select
-    cast(movements.vendor_id as varchar) as vendor_id,
-    cast(movements.segment as varchar) as segment,
+    cast(movements.vendor_id as string) as vendor_id,
+    cast(movements.segment as string) as segment,
     cast(movements.month as date) as month,
     cast(
         case when retention_1m.base_mrr > 0 then cast(retention_1m.retained_mrr as double) / cast(retention_1m.base_mrr as double) end

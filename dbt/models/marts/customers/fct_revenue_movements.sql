@@ -140,8 +140,8 @@ movements as (
 )
 
 select
-    cast(vendor_segment_months.vendor_id as varchar) as vendor_id,
-    cast(vendor_segment_months.segment as varchar) as segment,
+    cast(vendor_segment_months.vendor_id as string) as vendor_id,
+    cast(vendor_segment_months.segment as string) as segment,
     cast(vendor_segment_months.month as date) as month,
     cast(coalesce(movements.mrr_start, 0) as decimal(18,6)) as mrr_start,
     cast(coalesce(movements.new_mrr, 0) as decimal(18,6)) as new_mrr,

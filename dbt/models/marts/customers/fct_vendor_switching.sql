@@ -81,9 +81,9 @@ switches_segmented as (
 
 select
     cast(month as date) as month,
-    cast(segment as varchar) as segment,
-    cast(from_vendor as varchar) as from_vendor,
-    cast(to_vendor as varchar) as to_vendor,
+    cast(segment as string) as segment,
+    cast(from_vendor as string) as from_vendor,
+    cast(to_vendor as string) as to_vendor,
     cast(count(distinct account_id) as bigint) as accounts,
     cast(sum(previous_mrr) as decimal(18,6)) as mrr_moved
 from switches_segmented

@@ -77,10 +77,10 @@ vendors_only_in_genai_prices as (
     select
         genai_providers.provider_id as vendor_id,
         coalesce(genai_providers.provider_name, genai_providers.provider_id) as vendor_name,
-        cast(null as varchar) as hq_region,
-        cast(null as varchar) as primary_segment,
-        cast(null as varchar) as ownership,
-        cast(null as varchar) as business_models,
+        cast(null as string) as hq_region,
+        cast(null as string) as primary_segment,
+        cast(null as string) as ownership,
+        cast(null as string) as business_models,
         concat('genai-prices@', coalesce(genai_providers.package_version, 'unknown')) as source,
         true as in_genai_prices
     from genai_providers
@@ -119,13 +119,13 @@ vendors_unioned as (
 )
 
 select
-    cast(vendor_id as varchar) as vendor_id,
-    cast(vendor_name as varchar) as vendor_name,
-    cast(hq_region as varchar) as hq_region,
-    cast(primary_segment as varchar) as primary_segment,
-    cast(ownership as varchar) as ownership,
-    cast(business_models as varchar) as business_models,
-    cast(source as varchar) as source,
+    cast(vendor_id as string) as vendor_id,
+    cast(vendor_name as string) as vendor_name,
+    cast(hq_region as string) as hq_region,
+    cast(primary_segment as string) as primary_segment,
+    cast(ownership as string) as ownership,
+    cast(business_models as string) as business_models,
+    cast(source as string) as source,
     coalesce(source like 'synthetic%', false) as is_synthetic,
     cast(in_genai_prices as boolean) as in_genai_prices
 from vendors_unioned

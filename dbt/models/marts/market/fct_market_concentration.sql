@@ -60,10 +60,10 @@ concentration as (
 )
 
 select
-    cast(period_grain as varchar) as period_grain,
+    cast(period_grain as string) as period_grain,
     cast(period_start as date) as period_start,
-    cast(measure as varchar) as measure,
-    cast(segment as varchar) as segment,
+    cast(measure as string) as measure,
+    cast(segment as string) as segment,
     cast(n_vendors as integer) as n_vendors,
     cast(hhi as double) as hhi,
     cast(cr4 as double) as cr4,
@@ -73,6 +73,6 @@ select
             when round(hhi, 6) <= 1800 then 'moderately concentrated'
             else 'highly concentrated'
         end
-        as varchar
+        as string
     ) as level
 from concentration

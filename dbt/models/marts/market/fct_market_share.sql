@@ -105,11 +105,11 @@ vendor_share_changes as (
 )
 
 select
-    cast(period_grain as varchar) as period_grain,
+    cast(period_grain as string) as period_grain,
     cast(period_start as date) as period_start,
-    cast(measure as varchar) as measure,
-    cast(segment as varchar) as segment,
-    cast(vendor_id as varchar) as vendor_id,
+    cast(measure as string) as measure,
+    cast(segment as string) as segment,
+    cast(vendor_id as string) as vendor_id,
     cast(value as decimal(38,6)) as value,
     cast(total as decimal(38,6)) as total,
     cast(share as double) as share,

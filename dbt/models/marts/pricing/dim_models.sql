@@ -67,7 +67,7 @@ price_list_only_models as (
     select
         price_list_models_ranked.vendor_id,
         price_list_models_ranked.model_id,
-        cast(null as varchar) as model_name,
+        cast(null as string) as model_name,
         cast(null as bigint) as context_window,
         cast(null as integer) as deprecated_flag,
         price_list_models_ranked.source
@@ -105,14 +105,14 @@ models_unioned as (
 )
 
 select
-    cast(models_unioned.vendor_id as varchar) as vendor_id,
-    cast(models_unioned.model_id as varchar) as model_id,
-    cast(models_unioned.model_name as varchar) as model_name,
+    cast(models_unioned.vendor_id as string) as vendor_id,
+    cast(models_unioned.model_id as string) as model_id,
+    cast(models_unioned.model_name as string) as model_name,
     cast(models_unioned.context_window as bigint) as context_window,
     cast(models_unioned.deprecated_flag = 1 as boolean) as deprecated,
     cast(coalesce(model_price_counts.n_price_rows, 0) > 0 as boolean) as has_price,
     cast(coalesce(model_price_counts.n_price_rows, 0) as integer) as n_price_rows,
-    cast(models_unioned.source as varchar) as source
+    cast(models_unioned.source as string) as source
 from models_unioned
 left join model_price_counts
     on models_unioned.vendor_id = model_price_counts.vendor_id

@@ -123,7 +123,7 @@ price_list_dated as (
         price_type,
         unit,
         cast(null as bigint) as tier_start,
-        cast(null as varchar) as condition,
+        cast(null as string) as condition,
         usd_per_unit,
         effective_from as valid_from,
         lead(effective_from) over (
@@ -215,12 +215,12 @@ prices_unioned as (
 )
 
 select
-    cast(vendor_id as varchar) as vendor_id,
-    cast(model_id as varchar) as model_id,
-    cast(price_type as varchar) as price_type,
-    cast(unit as varchar) as unit,
+    cast(vendor_id as string) as vendor_id,
+    cast(model_id as string) as model_id,
+    cast(price_type as string) as price_type,
+    cast(unit as string) as unit,
     cast(tier_start as bigint) as tier_start,
-    cast(condition as varchar) as condition,
+    cast(condition as string) as condition,
     cast(usd_per_unit as decimal(18,9)) as usd_per_unit,
     cast(valid_from as date) as valid_from,
     cast(valid_to as date) as valid_to,
@@ -229,5 +229,5 @@ select
         and (valid_to is null or valid_to > current_date)
         as boolean
     ) as is_current,
-    cast(source as varchar) as source
+    cast(source as string) as source
 from prices_unioned

@@ -81,8 +81,8 @@ monthly_stats_based as (
 
 select
     cast(month as date) as month,
-    cast(vendor_id as varchar) as vendor_id,
-    cast(price_type as varchar) as price_type,
+    cast(vendor_id as string) as vendor_id,
+    cast(price_type as string) as price_type,
     cast(median_usd_per_mtok as double) as median_usd_per_mtok,
     cast(min_usd_per_mtok as double) as min_usd_per_mtok,
     cast(n_models as integer) as n_models,

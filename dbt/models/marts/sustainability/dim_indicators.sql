@@ -2,13 +2,13 @@
 -- Weights and directions change here, without code.
 
 select
-    cast(code as varchar) as indicator,
-    cast(dimension as varchar) as dimension,
-    cast(name as varchar) as name,
-    cast(unit as varchar) as unit,
-    cast(direction as varchar) as direction,
+    cast(code as string) as indicator,
+    cast(dimension as string) as dimension,
+    cast(name as string) as name,
+    cast(unit as string) as unit,
+    cast(direction as string) as direction,
     cast(weight as double) as weight,
-    cast(origin as varchar) as origin,
-    cast(description as varchar) as description,
-    cast(seed_ref as varchar) as seed_ref
+    cast(origin as string) as origin,
+    cast(description as string) as description,
+    cast(seed_ref as string) as seed_ref
 from {{ ref('indicator_catalog') }}

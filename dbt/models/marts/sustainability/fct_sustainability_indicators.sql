@@ -59,10 +59,10 @@ indicator_ranges as (
 )
 
 select
-    cast(vendor_id as varchar) as vendor_id,
+    cast(vendor_id as string) as vendor_id,
     cast(quarter as date) as quarter,
-    cast(dimension as varchar) as dimension,
-    cast(indicator as varchar) as indicator,
+    cast(dimension as string) as dimension,
+    cast(indicator as string) as indicator,
     cast(raw_value as double) as raw_value,
     cast(
         case
@@ -73,7 +73,7 @@ select
         as double
     ) as normalized,
     cast(weight as double) as weight,
-    cast(origin as varchar) as origin,
-    cast(source as varchar) as source,
+    cast(origin as string) as origin,
+    cast(source as string) as source,
     cast(is_synthetic as boolean) as is_synthetic
 from indicator_ranges

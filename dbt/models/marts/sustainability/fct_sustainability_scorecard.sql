@@ -104,7 +104,7 @@ composite_scores as (
 )
 
 select
-    cast(composite_scores.vendor_id as varchar) as vendor_id,
+    cast(composite_scores.vendor_id as string) as vendor_id,
     cast(composite_scores.quarter as date) as quarter,
     {% for dimension in dimensions -%}
     cast(composite_scores.{{ dimension }} as double) as {{ dimension }},

@@ -11,19 +11,19 @@ renamed as (
     select
 
         ---------- ids
-        cast(vendor_id as varchar) as vendor_id,
+        cast(vendor_id as string) as vendor_id,
 
         ---------- text
-        cast(vendor_name as varchar) as vendor_name,
-        cast(hq_region as varchar) as hq_region,
-        cast(primary_segment as varchar) as primary_segment,
-        cast(ownership as varchar) as ownership,
-        cast(business_models as varchar) as business_models,
-        cast(source as varchar) as source,
+        cast(vendor_name as string) as vendor_name,
+        cast(hq_region as string) as hq_region,
+        cast(primary_segment as string) as primary_segment,
+        cast(ownership as string) as ownership,
+        cast(business_models as string) as business_models,
+        cast(source as string) as source,
 
         ---------- lineage
-        cast(_source_file as varchar) as _source_file,
-        cast(_file_sha256 as varchar) as _file_sha256,
+        cast(_source_file as string) as _source_file,
+        cast(_file_sha256 as string) as _file_sha256,
         cast(_row_number as bigint) as _row_number,
         cast(_loaded_at as timestamp) as _loaded_at
 

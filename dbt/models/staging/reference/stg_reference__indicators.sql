@@ -11,11 +11,11 @@ renamed as (
     select
 
         ---------- ids
-        cast(vendor_id as varchar) as vendor_id,
-        cast(indicator as varchar) as indicator,
+        cast(vendor_id as string) as vendor_id,
+        cast(indicator as string) as indicator,
 
         ---------- period
-        cast(period as varchar) as period,
+        cast(period as string) as period,
         cast(period_start as date) as period_start,
         cast(as_of as date) as as_of,
 
@@ -23,12 +23,12 @@ renamed as (
         cast(value as double) as value,
 
         ---------- text
-        cast(unit as varchar) as unit,
-        cast(source as varchar) as source,
+        cast(unit as string) as unit,
+        cast(source as string) as source,
 
         ---------- lineage
-        cast(_source_file as varchar) as _source_file,
-        cast(_file_sha256 as varchar) as _file_sha256,
+        cast(_source_file as string) as _source_file,
+        cast(_file_sha256 as string) as _file_sha256,
         cast(_row_number as bigint) as _row_number,
         cast(_loaded_at as timestamp) as _loaded_at
 
