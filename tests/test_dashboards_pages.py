@@ -154,8 +154,12 @@ def test_customers_waterfall_and_retention_match_the_account_months(demo: Path, 
 def test_customers_cohort_toggle_and_12_month_empty_state(demo: Path, open_app: OpenApp) -> None:
     first_months = read(demo, "select distinct month from marts.fct_revenue_movements order by month")["month"]
     early = [m.date().isoformat() for m in first_months[:3]]
-    at = open_app("views/customers.py", period=[early[0], early[-1]], horizon="12m", cohort_measure="revenue_retention")
+    params = {"period": [early[0], early[-1]], "horizon": "12m", "cohort_measure": "revenue_retention"}
+    at = open_app("views/customers.py", **params)
     assert any("12-month retention needs 13 months" in text for text in infos(at))
+    assert not any(c["data"][0]["type"] == "heatmap" for c in charts(at))  # the cohort tab is closed: not drawn
+    at = open_app("views/customers.py", **params, section="Cohort retention")  # a link to the cohort tab
+    assert not any("12-month retention needs 13 months" in text for text in infos(at))
     heatmap = next(c for c in charts(at) if c["data"][0]["type"] == "heatmap")
     assert "Revenue (MRR) retention" in heatmap["layout"]["title"]["text"]
     assert len(heatmap["data"][0]["y"]) == 3  # the three cohorts of the period

@@ -17,6 +17,10 @@ TABLES = (
 VENDOR_KEY = "customer_vendor"
 HORIZON_KEY = "horizon"
 COHORT_KEY = "cohort_measure"
+SECTION_KEY = "section"
+# The page's two lower sections are tabs: drawing the 24-line retention chart and the cohort heatmap together
+# took the page over a second in the browser at medium scale (issue 7); each tab is a link (?section=…).
+SECTIONS = ("Net and gross retention", "Cohort retention")
 HORIZONS = {"1m": "1 month", "12m": "12 months"}
 COHORT_MEASURES = {"logo_retention": "Logo (accounts)", "revenue_retention": "Revenue (MRR)"}
 
@@ -112,93 +116,107 @@ else:
             },
         )
 
-# --- NRR and GRR ----------------------------------------------------------------------------------------
-st.subheader("Net and gross revenue retention")
-horizon_codes = list(HORIZONS)
-horizon = st.segmented_control(
-    "Horizon",
-    horizon_codes,
-    default=url_state.initial(HORIZON_KEY, horizon_codes, "1m", "one"),
-    key=HORIZON_KEY,
-    required=True,
-    format_func=HORIZONS.__getitem__,
-    help="1 month: accounts active in m−1, their MRR in m. 12 months: accounts active in m−12.",
-)
-url_state.publish(HORIZON_KEY, horizon, horizon_codes, "1m", "one")
-horizon = horizon if horizon in HORIZONS else "1m"
-retention = queries.retention(ctx.path, view.segment, vendor_ids, start, end)
-series = retention.dropna(subset=[f"nrr_{horizon}"])
-if series.empty:
-    hint = "12-month retention needs 13 months of data." if horizon == "12m" else None
-    components.empty_state(hint)
-else:
-    st.plotly_chart(
-        charts.retention_lines(
-            series,
-            ctx.colors,
-            horizon=horizon,
-            title=f"NRR and GRR over {HORIZONS[horizon]} by vendor, {scope} (% of the base period's MRR)",
-        )
-    )
-    components.table(
-        series[
-            [
-                "month",
-                "vendor_id",
-                "vendor_name",
-                f"nrr_{horizon}",
-                f"grr_{horizon}",
-                f"mrr_base_{horizon}",
-                "logo_churn_rate",
-                "new_customer_rate",
-            ]
-        ],
-        name=f"retention-{horizon}-{view.segment}",
-        column_config={
-            "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
-            f"nrr_{horizon}": st.column_config.NumberColumn(f"NRR {horizon}", format="percent"),
-            f"grr_{horizon}": st.column_config.NumberColumn(f"GRR {horizon}", format="percent"),
-            f"mrr_base_{horizon}": st.column_config.NumberColumn("Base MRR (USD)", format="dollar"),
-            "logo_churn_rate": st.column_config.NumberColumn("Logo churn", format="percent"),
-            "new_customer_rate": st.column_config.NumberColumn("New-customer rate", format="percent"),
-        },
-    )
 
-# --- cohorts --------------------------------------------------------------------------------------------
-st.subheader(f"Cohort retention, {vendor_name}")
-cohort_codes = list(COHORT_MEASURES)
-cohort_measure = st.segmented_control(
-    "Retention",
-    cohort_codes,
-    default=url_state.initial(COHORT_KEY, cohort_codes, "logo_retention", "one"),
-    key=COHORT_KEY,
-    required=True,
-    format_func=COHORT_MEASURES.__getitem__,
-    help="Logo: share of the cohort's accounts active. Revenue: cohort MRR ÷ its MRR in the cohort month.",
-)
-url_state.publish(COHORT_KEY, cohort_measure, cohort_codes, "logo_retention", "one")
-cohort_measure = cohort_measure if cohort_measure in COHORT_MEASURES else "logo_retention"
-cohorts = queries.cohorts(ctx.path, vendor, view.segment, start, end)
-if cohorts.empty:
-    components.empty_state(f"No {vendor_name} cohort starts in {view.period_label}.")
-else:
-    st.plotly_chart(
-        charts.cohort_heatmap(
-            cohorts,
-            value=cohort_measure,
-            title=f"{COHORT_MEASURES[cohort_measure]} retention by monthly cohort, {vendor_name}, {scope} (%)",
-            height=max(360, 26 * cohorts["cohort_month"].nunique() + 140),
-        )
+# --- NRR/GRR and cohorts: two tabs, only the open one runs and draws (its name is kept in the URL) ---------
+def retention_section() -> None:
+    """NRR and GRR over the chosen horizon, per vendor."""
+    st.subheader("Net and gross revenue retention")
+    horizon_codes = list(HORIZONS)
+    horizon = st.segmented_control(
+        "Horizon",
+        horizon_codes,
+        default=url_state.initial(HORIZON_KEY, horizon_codes, "1m", "one"),
+        key=HORIZON_KEY,
+        required=True,
+        format_func=HORIZONS.__getitem__,
+        help="1 month: accounts active in m−1, their MRR in m. 12 months: accounts active in m−12.",
     )
-    with st.expander("Cohort data"):
+    url_state.publish(HORIZON_KEY, horizon, horizon_codes, "1m", "one")
+    horizon = horizon if horizon in HORIZONS else "1m"
+    retention = queries.retention(ctx.path, view.segment, vendor_ids, start, end)
+    series = retention.dropna(subset=[f"nrr_{horizon}"])
+    if series.empty:
+        hint = "12-month retention needs 13 months of data." if horizon == "12m" else None
+        components.empty_state(hint)
+    else:
+        st.plotly_chart(
+            charts.retention_lines(
+                series,
+                ctx.colors,
+                horizon=horizon,
+                title=f"NRR and GRR over {HORIZONS[horizon]} by vendor, {scope} (% of the base period's MRR)",
+            )
+        )
         components.table(
-            cohorts,
-            name=f"cohorts-{vendor}-{view.segment}",
+            series[
+                [
+                    "month",
+                    "vendor_id",
+                    "vendor_name",
+                    f"nrr_{horizon}",
+                    f"grr_{horizon}",
+                    f"mrr_base_{horizon}",
+                    "logo_churn_rate",
+                    "new_customer_rate",
+                ]
+            ],
+            name=f"retention-{horizon}-{view.segment}",
             column_config={
-                "cohort_month": st.column_config.DateColumn("Cohort", format="MMM YYYY"),
                 "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
-                "logo_retention": st.column_config.NumberColumn("Logo retention", format="percent"),
-                "mrr": st.column_config.NumberColumn("MRR (USD)", format="dollar"),
-                "revenue_retention": st.column_config.NumberColumn("Revenue retention", format="percent"),
+                f"nrr_{horizon}": st.column_config.NumberColumn(f"NRR {horizon}", format="percent"),
+                f"grr_{horizon}": st.column_config.NumberColumn(f"GRR {horizon}", format="percent"),
+                f"mrr_base_{horizon}": st.column_config.NumberColumn("Base MRR (USD)", format="dollar"),
+                "logo_churn_rate": st.column_config.NumberColumn("Logo churn", format="percent"),
+                "new_customer_rate": st.column_config.NumberColumn("New-customer rate", format="percent"),
             },
         )
+
+
+def cohort_section() -> None:
+    """Cohort retention of the chosen vendor (logo or revenue)."""
+    st.subheader(f"Cohort retention, {vendor_name}")
+    cohort_codes = list(COHORT_MEASURES)
+    cohort_measure = st.segmented_control(
+        "Retention",
+        cohort_codes,
+        default=url_state.initial(COHORT_KEY, cohort_codes, "logo_retention", "one"),
+        key=COHORT_KEY,
+        required=True,
+        format_func=COHORT_MEASURES.__getitem__,
+        help="Logo: share of the cohort's accounts active. Revenue: cohort MRR ÷ its MRR in the cohort month.",
+    )
+    url_state.publish(COHORT_KEY, cohort_measure, cohort_codes, "logo_retention", "one")
+    cohort_measure = cohort_measure if cohort_measure in COHORT_MEASURES else "logo_retention"
+    cohorts = queries.cohorts(ctx.path, vendor, view.segment, start, end)
+    if cohorts.empty:
+        components.empty_state(f"No {vendor_name} cohort starts in {view.period_label}.")
+    else:
+        st.plotly_chart(
+            charts.cohort_heatmap(
+                cohorts,
+                value=cohort_measure,
+                title=f"{COHORT_MEASURES[cohort_measure]} retention by monthly cohort, {vendor_name}, {scope} (%)",
+                height=max(360, 26 * cohorts["cohort_month"].nunique() + 140),
+            )
+        )
+        with st.expander("Cohort data"):
+            components.table(
+                cohorts,
+                name=f"cohorts-{vendor}-{view.segment}",
+                column_config={
+                    "cohort_month": st.column_config.DateColumn("Cohort", format="MMM YYYY"),
+                    "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
+                    "logo_retention": st.column_config.NumberColumn("Logo retention", format="percent"),
+                    "mrr": st.column_config.NumberColumn("MRR (USD)", format="dollar"),
+                    "revenue_retention": st.column_config.NumberColumn("Revenue retention", format="percent"),
+                },
+            )
+
+
+retention_tab, cohorts_tab = st.tabs(list(SECTIONS), key=SECTION_KEY, bind="query-params")
+if retention_tab.open:
+    with retention_tab:
+        retention_section()
+if cohorts_tab.open:
+    with cohorts_tab:
+        cohort_section()
