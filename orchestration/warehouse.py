@@ -54,6 +54,19 @@ def refresh_lock(settings: Settings) -> Iterator[None]:
         handle.close()
 
 
+def refresh_running(settings: Settings) -> bool:
+    """Whether a refresh (CLI or otherwise) holds the refresh lock right now; takes no lock itself."""
+    if not settings.lock_path.exists():
+        return False
+    with settings.lock_path.open("r") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
 def prepare_build(settings: Settings) -> Path:
     """Start a build from a copy of the published warehouse (so incremental models keep their state).
 

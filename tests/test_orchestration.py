@@ -163,6 +163,7 @@ def test_the_landing_sensor_is_off_by_default_and_fires_once_per_change(settings
 
     from orchestration.defs.warehouse.sensors import landing_zone_sensor
     from orchestration.resources import ModelmarketResource
+    from orchestration.warehouse import refresh_lock
 
     assert landing_zone_sensor.default_status == DefaultSensorStatus.STOPPED
     resources = {"modelmarket": ModelmarketResource(home=str(settings.home))}
@@ -172,6 +173,8 @@ def test_the_landing_sensor_is_off_by_default_and_fires_once_per_change(settings
         folder = settings.landing_dir / "customers/usage"
         folder.mkdir(parents=True)
         (folder / "new.csv").write_text("account_id,vendor_id,usage_date,amount_usd\n")
+        with refresh_lock(settings):  # a CLI refresh is running: its run is not in this instance, its lock is
+            assert isinstance(landing_zone_sensor(context), SkipReason)
         fired = landing_zone_sensor(context)
         assert isinstance(fired, RunRequest)
         assert isinstance(landing_zone_sensor(context), SkipReason)  # the same files never trigger twice

@@ -1,7 +1,8 @@
 """A sensor on the landing zone: start `nightly_refresh` when files arrive or change (off by default).
 
 Turn it on in the Dagster UI (Automation → landing_zone_sensor). It looks every minute; it never starts a
-refresh while one is in progress (the refresh lock would refuse it anyway), and it remembers the landing
+refresh while one is in progress (a run in Dagster's list, or a `modelmarket refresh` holding the refresh
+lock), and it remembers the landing
 zone's fingerprint in its cursor so the same files never trigger twice.
 """
 
@@ -11,6 +12,7 @@ from dagster import sensor as dagster_sensor
 from ingest.landing import fingerprint, scan
 from orchestration.defs.warehouse.jobs import nightly_refresh
 from orchestration.resources import ModelmarketResource
+from orchestration.warehouse import refresh_running
 
 IN_PROGRESS = [
     DagsterRunStatus.QUEUED,
@@ -27,7 +29,8 @@ IN_PROGRESS = [
     description="Refresh when files land in landing/ (off by default; turn on in the UI).",
 )
 def landing_zone_sensor(context: SensorEvaluationContext, modelmarket: ModelmarketResource):
-    landing_dir = modelmarket.settings().landing_dir
+    settings = modelmarket.settings()
+    landing_dir = settings.landing_dir
     current = fingerprint(landing_dir)
     if current == context.cursor:
         return SkipReason("no new or changed landing files")
@@ -35,7 +38,8 @@ def landing_zone_sensor(context: SensorEvaluationContext, modelmarket: Modelmark
         context.update_cursor(current)
         return SkipReason("the landing zone is empty")
     running = context.instance.get_runs(RunsFilter(job_name=nightly_refresh.name, statuses=IN_PROGRESS), limit=1)
-    if running:
+    # `modelmarket refresh` runs on its own in-memory Dagster instance: its run is seen by its lock, not by get_runs
+    if running or refresh_running(settings):
         return SkipReason("a refresh is in progress; new files will be picked up after it")
     context.update_cursor(current)
     return RunRequest(run_key=current, tags={"modelmarket/trigger": "landing_zone_sensor"})
