@@ -1,9 +1,8 @@
 """A sensor on the landing zone: start `nightly_refresh` when files arrive or change (off by default).
 
 Turn it on in the Dagster UI (Automation → landing_zone_sensor). It looks every minute; it never starts a
-refresh while one is in progress (a run in Dagster's list, or a `modelmarket refresh` holding the refresh
-lock), and it remembers the landing
-zone's fingerprint in its cursor so the same files never trigger twice.
+refresh while one is in progress (a run in Dagster's list, or a `modelmarket refresh` holding the refresh lock),
+and it remembers the landing zone's fingerprint in its cursor so the same files never trigger twice.
 """
 
 from dagster import DagsterRunStatus, DefaultSensorStatus, RunRequest, RunsFilter, SensorEvaluationContext, SkipReason
