@@ -3,6 +3,9 @@
 Everything under raw/ is append-only: a new version of a landing file gets a new raw file; the manifest
 (raw/_manifest/<relation>.parquet, rewritten atomically) lists which raw files are current, and dbt reads
 only those. Every write goes to a temporary name first and is published with `os.replace`.
+
+Raw files of one relation need not share a schema (an extra column in one delivery, or bookkeeping columns
+added later): every reader in Python goes through `scan_union`/`scan_raw`, which unions them by name.
 """
 
 from __future__ import annotations
@@ -56,7 +59,10 @@ def raw_relpath_for(dataset: Dataset, relpath: str, sha256: str) -> str:
 
 
 def quarantine(settings: Settings, source_path: Path, relpath: str, sha256: str, reason: str) -> Path:
-    """Copy a rejected file into quarantine/ with a JSON reason beside it; the landing file stays."""
+    """Copy a rejected file into quarantine/ with a JSON reason beside it; the landing file stays.
+
+    `source_path` is the private copy whose bytes were hashed and read, so the quarantined file is exactly them.
+    """
     parts = relpath.split("/")
     folder = settings.quarantine_dir.joinpath(*parts[:2]) if len(parts) >= 3 else settings.quarantine_dir / "_other"
     folder.mkdir(parents=True, exist_ok=True)
@@ -82,10 +88,7 @@ def read_load_log(settings: Settings, relation: str | None = None) -> pl.DataFra
     """All load-log entries (of one relation's folder, or all), oldest first."""
     folder = settings.load_log_dir if relation is None else _log_folder(settings, relation)
     files = sorted(folder.rglob("*.parquet")) if folder.is_dir() else []
-    if not files:
-        return pl.DataFrame(schema=_schema(LOAD_LOG_COLUMNS))
-    frame = pl.concat([pl.read_parquet(f) for f in files], how="vertical_relaxed")
-    return frame.sort("loaded_at", "load_id")
+    return scan_union(files, _schema(LOAD_LOG_COLUMNS)).collect().sort("loaded_at", "load_id")
 
 
 def append_load_log(settings: Settings, relation: str, entries: Iterable[dict[str, object]]) -> None:
@@ -104,16 +107,68 @@ def write_rejected_rows(settings: Settings, dataset: Dataset, stem: str, rows: p
     atomic_write_parquet(frame, settings.rejected_rows_dir / dataset.relation / f"{stem}.parquet")
 
 
+RETIRES = ("loaded", "duplicate")  # a path's latest entry of these says what it holds now
+
+
 def current_versions(log: pl.DataFrame) -> pl.DataFrame:
-    """Per landing path, the latest version that loaded: a quarantined re-delivery keeps the earlier rows."""
-    loaded = log.filter(pl.col("status") == "loaded")
-    return loaded.sort("loaded_at", "load_id").group_by("source_file", maintain_order=True).last()
+    """Per landing path, the latest version that loaded: a quarantined re-delivery keeps the earlier rows.
+
+    A path re-delivered with bytes that are current under another path (status `duplicate`) holds nothing of
+    its own any more: its earlier version stops being current, so those bytes count once.
+    """
+    latest = (
+        log.filter(pl.col("status").is_in(RETIRES))
+        .sort("loaded_at", "load_id")
+        .group_by("source_file", maintain_order=True)
+        .last()
+    )
+    return latest.filter(pl.col("status") == "loaded")
 
 
 def current_raw_paths(settings: Settings, dataset: Dataset) -> list[Path]:
     """The raw files holding the dataset's current rows (the latest loaded version of each landing path)."""
     log = read_load_log(settings, dataset.relation)
     return [settings.raw_dir / p for p in current_versions(log)["raw_path"].to_list() if p]
+
+
+def scan_union(files: list[Path], schema: dict[str, pl.DataType], columns: list[str] | None = None) -> pl.LazyFrame:
+    """Parquet files unioned by name: `schema`'s columns first (with its types; null where a file lacks one),
+    then every other column any file has, in order of first appearance (null where a file lacks it).
+
+    `columns` selects (and orders) the output; a requested column no file has is null.
+    """
+    unified = dict(schema)
+    file_schemas = [pl.read_parquet_schema(f) for f in files]
+    for file_schema in file_schemas:
+        for name, dtype in file_schema.items():
+            unified.setdefault(name, dtype)
+    wanted = list(unified) if columns is None else list(columns)
+    out = {name: unified.get(name, pl.String()) for name in wanted}
+    if not files:
+        return pl.DataFrame(schema=out).lazy()
+    if all(fs.get(n, t) == t for fs in file_schemas for n, t in unified.items()):  # one scan: the usual case
+        frame = pl.scan_parquet(files, schema=unified, missing_columns="insert", extra_columns="ignore")
+        return frame.select(wanted)
+    parts = [
+        pl.scan_parquet(f).select(
+            [pl.col(n).cast(out[n]) if n in fs else pl.lit(None, dtype=out[n]).alias(n) for n in wanted]
+        )
+        for f, fs in zip(files, file_schemas, strict=True)
+    ]
+    return pl.concat(parts, how="vertical")
+
+
+def scan_raw(settings: Settings, dataset: Dataset, columns: list[str] | None = None) -> pl.LazyFrame:
+    """The dataset's current raw rows in its unified schema: contract and lineage columns typed by the contract
+    (null where a file lacks them), extra delivered columns kept. The one way Python reads a dataset's raw/."""
+    return scan_union(current_raw_paths(settings, dataset), _schema(dataset.raw_columns), columns)
+
+
+def scan_rejected_rows(settings: Settings) -> pl.LazyFrame:
+    """Every rejected row of every relation, in the rejected-rows schema."""
+    folder = settings.rejected_rows_dir
+    files = sorted(folder.rglob("*.parquet")) if folder.is_dir() else []
+    return scan_union(files, _schema(REJECTED_ROWS_COLUMNS), [name for name, _ in REJECTED_ROWS_COLUMNS])
 
 
 def write_manifest(settings: Settings, relation: str, raw_paths: list[str]) -> None:

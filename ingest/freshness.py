@@ -1,4 +1,4 @@
-"""How fresh the usage data is: the newest usage day in the raw archive and its age (DESIGN §6: warn after 36 h).
+"""How fresh the usage data is: the newest usage day in the raw archive and its age (warn after 36 h).
 
 One definition, used by the Dagster freshness check and by `modelmarket status`.
 """
@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 import polars as pl
 
-from ingest.archive import current_raw_paths
+from ingest.archive import scan_raw
 from ingest.contracts import USAGE
 from ingest.settings import Settings
 
@@ -33,8 +33,7 @@ class UsageFreshness:
 
 def usage_freshness(settings: Settings, now: datetime | None = None) -> UsageFreshness:
     """Newest usage_date among the current raw usage files, and how old the end of that day is (naive UTC)."""
-    paths = current_raw_paths(settings, USAGE)
-    newest = pl.scan_parquet(paths).select(pl.col("usage_date").max()).collect().item() if paths else None
+    newest = scan_raw(settings, USAGE, columns=["usage_date"]).select(pl.col("usage_date").max()).collect().item()
     if newest is None:
         return UsageFreshness(None, None)
     now = now or datetime.now()

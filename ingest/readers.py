@@ -1,7 +1,8 @@
 """Read a landing file (CSV, Parquet, JSON) into a lazy Polars frame, or say why it cannot be read.
 
-CSV and JSON values arrive as text and are typed by `ingest.validate`; Parquet keeps its own types.
-Column names are trimmed and lower-cased. Nothing here judges the content against a contract.
+CSV and JSON values arrive as text and are typed by `ingest.validate`; Parquet keeps its own types. A JSON
+integer too long for Python's int conversion stays the text it was delivered as. Column names are trimmed and
+lower-cased. Nothing here judges the content against a contract.
 """
 
 from __future__ import annotations
@@ -71,6 +72,17 @@ def _as_text(value: object) -> str | None:
     return str(value)
 
 
+_INT_DIGITS = 4000  # below Python's limit on int <-> str conversion (4300 digits by default)
+
+
+def _int_or_text(text: str) -> int | str:
+    return int(text) if len(text) <= _INT_DIGITS else text
+
+
+def _loads(text: str) -> object:
+    return json.loads(text, parse_int=_int_or_text)
+
+
 def _read_json(path: Path) -> pl.LazyFrame:
     """A JSON array of objects, or newline-delimited JSON objects."""
     try:
@@ -80,11 +92,18 @@ def _read_json(path: Path) -> pl.LazyFrame:
     if not text.strip():
         raise FileProblem("the file is empty")
     try:
-        data = json.loads(text)
+        return _json_frame(text)
+    except RecursionError:
+        raise FileProblem("JSON nested too deeply to read (objects or arrays inside each other)") from None
+
+
+def _json_frame(text: str) -> pl.LazyFrame:
+    try:
+        data = _loads(text)
         records = data if isinstance(data, list) else [data]
     except json.JSONDecodeError as err:
         try:
-            records = [json.loads(line) for line in text.splitlines() if line.strip()]
+            records = [_loads(line) for line in text.splitlines() if line.strip()]
         except json.JSONDecodeError:
             raise FileProblem(f"malformed JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
     if not all(isinstance(r, dict) for r in records):

@@ -2,7 +2,11 @@
 
 A file already loaded with the same bytes is skipped (idempotent). A file re-delivered under the same path
 with other bytes is loaded as a new version that replaces the earlier one in the manifest (corrections never
-double count). Delivered rows = loaded rows + rejected rows, checked for every file.
+double count). Bytes that are already current under another path of the dataset are not loaded again: the
+file is logged as `duplicate`, with the path it repeats. Each file is copied to a private staging file while
+it is hashed and is parsed from that copy, so the rows loaded are exactly the bytes logged. Anything wrong
+with one file quarantines or refuses that file, with the reason; the other files and datasets still load.
+Delivered rows = loaded rows + rejected rows, checked for every file.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ Progress = Callable[[str], None]
 @dataclass
 class FileOutcome:
     relpath: str
-    status: str  # loaded | quarantined | refused | unrecognised | unchanged
+    status: str  # loaded | quarantined | refused | unrecognised | duplicate | unchanged | deferred (not logged)
     delivered: int = 0
     loaded: int = 0
     rejected: int = 0
@@ -57,8 +61,13 @@ class DatasetReport:
             return f"{self.dataset}: no files delivered yet; the marts that need it stay empty"
         if not new:
             return f"{self.dataset}: no new files ({self.current_files} current)"
+        others = "".join(
+            f", {self.count(status)} {label}"
+            for status, label in (("duplicate", "duplicate (not loaded again)"), ("deferred", "still being written"))
+            if self.count(status)
+        )
         return (
-            f"{self.dataset}: {self.count('loaded')} loaded, {self.count('quarantined')} quarantined, "
+            f"{self.dataset}: {self.count('loaded')} loaded, {self.count('quarantined')} quarantined{others}, "
             f"{self.rows_loaded:,} rows loaded, {self.rows_rejected:,} rejected ({self.current_files} current files)"
         )
 
@@ -72,10 +81,8 @@ def _catalog_codes() -> set[str]:
 
 
 def _current_ids(settings: Settings, source: str, name: str, column: str) -> set[str]:
-    files = archive.current_raw_paths(settings, dataset_by_name(source, name))
-    if not files:
-        return set()
-    return set(pl.scan_parquet(files).select(column).unique().collect()[column].to_list())
+    frame = archive.scan_raw(settings, dataset_by_name(source, name), columns=[column])
+    return set(frame.unique().collect()[column].drop_nulls().to_list())
 
 
 def known_ids(settings: Settings, dataset: Dataset) -> KnownIds:
@@ -114,20 +121,42 @@ def log_entry(run_id: str, dataset: Dataset | None, relpath: str, sha: str, size
 
 
 def _load_file(
-    settings: Settings, dataset: Dataset, item: landing.LandingFile, sha: str, known: KnownIds, today: date
+    settings: Settings, dataset: Dataset, relpath: str, staged: landing.Staged, known: KnownIds, today: date
 ) -> dict[str, object]:
-    """Validate and archive one landing file; return the load-log values (status, counts, paths)."""
+    """Validate and archive one landing file from its staged copy; return the load-log values.
+
+    Whatever goes wrong with the file's content quarantines this file only, with the reason. Errors of the
+    machine (OSError: disk full, permissions of the home; MemoryError) are not the file's fault and propagate.
+    """
     try:
-        validated = validate(read_landing_file(item.path), dataset, known, today)
-        return archive_validated(settings, dataset, item.relpath, sha, validated)
+        validated = validate(read_landing_file(staged.path), dataset, known, today)
+        return archive_validated(settings, dataset, relpath, staged.sha256, validated)
     except FileProblem as problem:
-        target = archive.quarantine(settings, item.path, item.relpath, sha, str(problem))
-        return {"status": "quarantined", "reason": str(problem), "quarantine_path": str(target)}
+        reason = str(problem)
     except pl.exceptions.PolarsError as err:  # a problem that only shows while reading the whole file
-        detail = str(err).strip().splitlines()[0][:300]
+        detail = _first_line(err)
         reason = NOT_UTF8 if "utf-8" in detail.lower() else f"unreadable: {detail}"
-        target = archive.quarantine(settings, item.path, item.relpath, sha, reason)
-        return {"status": "quarantined", "reason": reason, "quarantine_path": str(target)}
+    except (OSError, MemoryError):
+        raise
+    except Exception as err:  # any other failure of one file's content must not stop the other files
+        reason = f"could not be read: {type(err).__name__}: {_first_line(err)}"
+    target = archive.quarantine(settings, staged.path, relpath, staged.sha256, reason)
+    return {"status": "quarantined", "reason": reason, "quarantine_path": str(target)}
+
+
+def _first_line(err: BaseException) -> str:
+    lines = str(err).strip().splitlines()
+    return lines[0][:300] if lines else type(err).__name__
+
+
+def _sha_or_problem(item: landing.LandingFile) -> tuple[str, str | None]:
+    """(sha256 of the file, None), or ('-', reason) when it is not a regular file or cannot be read."""
+    if not item.regular:
+        return "-", None
+    try:
+        return landing.sha256_of(item.path), None
+    except OSError as err:
+        return "-", f"refused: the file cannot be read ({err.strerror or err})"
 
 
 def archive_validated(
@@ -176,37 +205,98 @@ def archive_validated(
     }
 
 
+@dataclass
+class _Run:
+    """What one ingest of a dataset knows while it goes through the files in path order."""
+
+    settings: Settings
+    dataset: Dataset
+    today: date
+    say: Progress
+    seen: set[tuple[str, str]]  # (landing path, sha256) already logged
+    current: dict[str, str]  # landing path -> sha256 of its current version
+    holder: dict[str, str]  # sha256 -> the landing path whose current version has these bytes
+    known: KnownIds | None = None
+
+    def ingest(self, item: landing.LandingFile) -> tuple[str, int, dict[str, object]]:
+        """(sha256, bytes, load-log values) of one file; status `unchanged` or `deferred` is not logged."""
+        sha, unreadable = _sha_or_problem(item)
+        if (item.relpath, sha) in self.seen:
+            return sha, item.size, {"status": "unchanged"}
+        if item.problem or unreadable:
+            problem = item.problem or unreadable
+            return sha, item.size, {"status": "refused" if unreadable else item.status_if_problem, "reason": problem}
+        other = self.holder.get(sha)
+        if other is not None and other != item.relpath:
+            self._retire(item.relpath)
+            return sha, item.size, {"status": "duplicate", "reason": f"same bytes as {other}"}
+        try:
+            staged = landing.stage(item.path, self.settings.staging_dir)
+        except landing.FileChanged:
+            return sha, item.size, {"status": "deferred", "reason": "changed while it was read"}
+        try:
+            if staged.sha256 != sha:  # rewritten between the two reads: still being written
+                return sha, item.size, {"status": "deferred", "reason": "changed while it was read"}
+            self.known = self.known or known_ids(self.settings, self.dataset)
+            self.say(f"{self.dataset.key}: reading {item.relpath} ({staged.size / 1e6:,.1f} MB)")
+            values = _load_file(self.settings, self.dataset, item.relpath, staged, self.known, self.today)
+        finally:
+            staged.path.unlink(missing_ok=True)
+        if values["status"] == "loaded":
+            if item.relpath in self.current:
+                values["replaces_sha256"] = self.current[item.relpath]
+            self._retire(item.relpath)
+            self.holder[sha] = item.relpath
+        return sha, staged.size, values
+
+    def _retire(self, relpath: str) -> None:
+        """The path's earlier version is no longer current: its bytes may load under another path."""
+        old = self.current.pop(relpath, None)
+        if old is not None and self.holder.get(old) == relpath:
+            del self.holder[old]
+
+
 def ingest_dataset(
     settings: Settings,
     dataset: Dataset,
     run_id: str,
     today: date | None = None,
     progress: Progress | None = None,
+    settle_seconds: float = 0.0,
 ) -> DatasetReport:
+    """Ingest the dataset's new or changed landing files; files modified within `settle_seconds` wait.
+
+    A file that waits (still being written, or changed while it was read) is not logged: a later run takes it.
+    The caller decides the window: the Dagster assets use `Settings.settle_seconds`, code that has just
+    written complete files may pass 0.
+    """
     say = progress or (lambda _message: None)
-    today = today or datetime.now(UTC).date()
-    report = DatasetReport(dataset=dataset.key)
     log = archive.read_load_log(settings, dataset.relation)
-    seen = set(zip(log["source_file"].to_list(), log["file_sha256"].to_list(), strict=True))
     current = {r["source_file"]: r["file_sha256"] for r in archive.current_versions(log).iter_rows(named=True)}
+    run = _Run(
+        settings=settings,
+        dataset=dataset,
+        today=today or datetime.now(UTC).date(),
+        say=say,
+        seen=set(zip(log["source_file"].to_list(), log["file_sha256"].to_list(), strict=True)),
+        current=current,
+        holder={sha: path for path, sha in current.items()},
+    )
+    report = DatasetReport(dataset=dataset.key)
     items = [f for f in landing.scan(settings.landing_dir) if f.dataset is dataset]
-    known: KnownIds | None = None
+    waiting = landing.unsettled(items, settle_seconds)
+    waiting_paths = {f.relpath for f in waiting}
+    if waiting:
+        say(
+            f"{dataset.key}: {len(waiting)} file(s) still being written, left for the next run: "
+            f"{landing.describe(waiting)}"
+        )
     entries: list[dict[str, object]] = []
     for item in items:
-        sha = landing.sha256_of(item.path) if item.path.is_file() else "-"
-        if (item.relpath, sha) in seen:
-            report.files.append(FileOutcome(item.relpath, "unchanged"))
+        if item.relpath in waiting_paths:
+            report.files.append(FileOutcome(item.relpath, "deferred", reason="still being written"))
             continue
-        size = item.path.stat().st_size if item.path.is_file() else 0
-        if item.problem:
-            values: dict[str, object] = {"status": item.status_if_problem, "reason": item.problem}
-        else:
-            known = known or known_ids(settings, dataset)
-            say(f"{dataset.key}: reading {item.relpath} ({size / 1e6:,.1f} MB)")
-            values = _load_file(settings, dataset, item, sha, known, today)
-            if item.relpath in current and values["status"] == "loaded":
-                values["replaces_sha256"] = current[item.relpath]
-        entries.append(log_entry(run_id, dataset, item.relpath, sha, size, **values))
+        sha, size, values = run.ingest(item)
         outcome = FileOutcome(
             item.relpath,
             str(values["status"]),
@@ -216,8 +306,10 @@ def ingest_dataset(
             values.get("reason"),  # type: ignore[arg-type]
         )
         report.files.append(outcome)
-        if outcome.status == "quarantined":
-            say(f"{dataset.key}: QUARANTINED {item.relpath}: {outcome.reason}")
+        if outcome.status not in ("unchanged", "deferred"):
+            entries.append(log_entry(run_id, dataset, item.relpath, sha, size, **values))
+        if outcome.status in ("quarantined", "duplicate", "deferred"):
+            say(f"{dataset.key}: {outcome.status.upper()} {item.relpath}: {outcome.reason}")
     archive.append_load_log(settings, dataset.relation, entries)
     report.current_files = len(archive.refresh_manifests(settings, dataset))
     return report
@@ -232,12 +324,11 @@ def report_unrecognised(settings: Settings, run_id: str, progress: Progress | No
     for item in landing.scan(settings.landing_dir):
         if item.dataset is not None:
             continue
-        sha = landing.sha256_of(item.path) if item.path.is_file() else "-"
+        sha, _unreadable = _sha_or_problem(item)
         if (item.relpath, sha) in seen:
             continue
-        size = item.path.stat().st_size if item.path.is_file() else 0
         entries.append(
-            log_entry(run_id, None, item.relpath, sha, size, status=item.status_if_problem, reason=item.problem)
+            log_entry(run_id, None, item.relpath, sha, item.size, status=item.status_if_problem, reason=item.problem)
         )
         outcomes.append(FileOutcome(item.relpath, item.status_if_problem, reason=item.problem))
         say(f"landing: {item.status_if_problem.upper()} {item.relpath}: {item.problem}")

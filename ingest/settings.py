@@ -9,6 +9,9 @@ Environment variables:
 - ``MODELMARKET_MEMORY_LIMIT``: DuckDB ``memory_limit`` for the build (default ``1GB``; beyond it DuckDB spills).
 - ``MODELMARKET_ENGINE``: the engine dbt builds with, ``duckdb`` (default) or ``spark`` (the dbt target of the same
   name; needs the ``spark`` extra). Serving is DuckDB either way.
+- ``MODELMARKET_SETTLE_SECONDS``: a landing file is taken only once it has not changed for this long (default
+  ``2``; ``0`` takes every file at once). Long enough for a local copy to finish, short enough that a refresh run
+  right after one waits only a moment; files older than this are taken without waiting.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
 INDICATOR_CATALOG = DBT_PROJECT_DIR / "seeds" / "indicator_catalog.csv"
 ENGINES = ("duckdb", "spark")
+DEFAULT_SETTLE_SECONDS = 2.0
 
 
 class ConfigError(ValueError):
@@ -35,6 +39,7 @@ class Settings:
     timezone: str = "UTC"
     memory_limit: str = "1GB"
     engine: str = "duckdb"
+    settle_seconds: float = DEFAULT_SETTLE_SECONDS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -50,12 +55,20 @@ class Settings:
         engine = (env.get("MODELMARKET_ENGINE") or "duckdb").strip().lower()
         if engine not in ENGINES:
             raise ConfigError(f"MODELMARKET_ENGINE must be one of {', '.join(ENGINES)}, got {engine!r}")
+        settle_text = env.get("MODELMARKET_SETTLE_SECONDS") or str(DEFAULT_SETTLE_SECONDS)
+        try:
+            settle_seconds = float(settle_text)
+        except ValueError:
+            raise ConfigError(f"MODELMARKET_SETTLE_SECONDS must be a number of seconds, got {settle_text!r}") from None
+        if not 0 <= settle_seconds <= 3600:
+            raise ConfigError(f"MODELMARKET_SETTLE_SECONDS must be between 0 and 3600, got {settle_text}")
         return cls(
             home=home,
             port=port,
             timezone=env.get("MODELMARKET_TIMEZONE") or "UTC",
             memory_limit=env.get("MODELMARKET_MEMORY_LIMIT") or "1GB",
             engine=engine,
+            settle_seconds=settle_seconds,
         )
 
     # --- the home directory (DESIGN §2) -------------------------------------------------------
@@ -66,6 +79,11 @@ class Settings:
     @property
     def raw_dir(self) -> Path:
         return self.home / "raw"
+
+    @property
+    def staging_dir(self) -> Path:
+        """Private copies of landing files while they are read: hashed and parsed from the same bytes."""
+        return self.home / ".staging"
 
     @property
     def quarantine_dir(self) -> Path:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance
 
-from ingest import archive
+from ingest import archive, landing
 from ingest.contracts import LANDING_DATASETS
 from ingest.settings import Settings
 from orchestration import dbt_project
@@ -69,6 +69,7 @@ def run_refresh(settings: Settings, progress: Callable[[str], None] = print, qui
         job = build_definitions(settings).resolve_job_def("nightly_refresh")
         import_in_background()  # ~5 s of imports for the quality gate, done while ingest and dbt run
         startup_s = time.monotonic() - started
+        landing.wait_until_settled(settings.landing_dir, settings.settle_seconds, progress)  # a copy still running
         # An in-memory Dagster instance: storing ~700 events of a run in Dagster's SQLite event log costs ~10 s
         # (a connection and a commit per event). The run's record is refresh_log.jsonl and the audit tables;
         # runs started from the Dagster UI or its schedule keep Dagster's own history in dagster/.

@@ -74,11 +74,9 @@ def collect_status(settings: Settings) -> Status:
     status.quarantined = bad.select("source_file", "status", "reason").to_dicts()
     current_all = archive.current_versions(log)
     status.rejected_rows = int(current_all["rejected_rows"].sum() or 0)
-    rejected_dir = settings.rejected_rows_dir
-    files = list(rejected_dir.rglob("*.parquet")) if rejected_dir.is_dir() else []
-    if files and status.rejected_rows:
+    if status.rejected_rows:
         keys = current_all.select("source_file", "file_sha256")
-        rows = pl.scan_parquet(files).join(keys.lazy(), on=["source_file", "file_sha256"], how="semi")
+        rows = archive.scan_rejected_rows(settings).join(keys.lazy(), on=["source_file", "file_sha256"], how="semi")
         counts = rows.group_by("reason").len().sort("len", descending=True).collect()
         status.rejected_by_reason = dict(zip(counts["reason"].to_list(), counts["len"].to_list(), strict=True))
     _usage_freshness(settings, status)

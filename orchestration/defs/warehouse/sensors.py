@@ -2,13 +2,14 @@
 
 Turn it on in the Dagster UI (Automation → landing_zone_sensor). It looks every minute; it never starts a
 refresh while one is in progress (a run in Dagster's list, or a `modelmarket refresh` holding the refresh lock),
-and it remembers the landing zone's fingerprint in its cursor so the same files never trigger twice.
+and it remembers the landing zone's fingerprint in its cursor so the same files never trigger twice. While a
+file is still being written (modified within MODELMARKET_SETTLE_SECONDS) it waits for a later tick.
 """
 
 from dagster import DagsterRunStatus, DefaultSensorStatus, RunRequest, RunsFilter, SensorEvaluationContext, SkipReason
 from dagster import sensor as dagster_sensor
 
-from ingest.landing import fingerprint, scan
+from ingest.landing import describe, fingerprint, scan, unsettled
 from orchestration.defs.warehouse.jobs import nightly_refresh
 from orchestration.resources import ModelmarketResource
 from orchestration.warehouse import refresh_running
@@ -33,9 +34,13 @@ def landing_zone_sensor(context: SensorEvaluationContext, modelmarket: Modelmark
     current = fingerprint(landing_dir)
     if current == context.cursor:
         return SkipReason("no new or changed landing files")
-    if not scan(landing_dir):
+    items = scan(landing_dir)
+    if not items:
         context.update_cursor(current)
         return SkipReason("the landing zone is empty")
+    writing = unsettled(items, settings.settle_seconds)
+    if writing:  # the cursor stays: the next tick looks again
+        return SkipReason(f"waiting for {len(writing)} file(s) still being written: {describe(writing)}")
     running = context.instance.get_runs(RunsFilter(job_name=nightly_refresh.name, statuses=IN_PROGRESS), limit=1)
     # `modelmarket refresh` runs on its own in-memory Dagster instance: its run is seen by its lock, not by get_runs
     if running or refresh_running(settings):
