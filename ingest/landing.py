@@ -25,7 +25,7 @@ from ingest.contracts import EXTENSIONS, LANDING_DATASETS, Dataset
 
 TEMPORARY_PREFIXES = (".", "_")
 TEMPORARY_SUFFIXES = (".tmp", ".part", ".crdownload")
-LINK_REFUSED = "refused: links are not followed; copy the file into the landing zone instead"
+LINK_REFUSED = "refused: links are not followed"
 MAX_WAIT_SECONDS = 600.0  # a file still changing after this long is left for a later run
 
 
@@ -80,10 +80,14 @@ def shown(relpath: str) -> str:
 
 def _link_problem(root_real: str, path: Path) -> str:
     if not os.path.exists(path):  # follows the link: false when the target is missing or the link loops
-        return f"{LINK_REFUSED} (its target is missing or the link loops)"
-    target = os.path.realpath(path)
-    inside = os.path.commonpath([root_real, target]) == root_real
-    return f"{LINK_REFUSED} (it leads {'to another file inside' if inside else 'outside'} the landing zone)"
+        where = "its target is missing or the link loops"
+    else:
+        target = os.path.realpath(path)
+        if os.path.commonpath([root_real, target]) == root_real:
+            where = f"it leads to {shown(os.path.relpath(target, root_real))} in the landing zone"
+        else:
+            where = "it leads outside the landing zone"
+    return f"{LINK_REFUSED} ({where}); put the file itself in the landing zone"
 
 
 def _content_problem(relpath: str, dataset: Dataset | None) -> str | None:

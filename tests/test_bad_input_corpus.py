@@ -1,9 +1,11 @@
 """A corpus of bad (and awkward but valid) deliveries: each is accepted, quarantined or has rows rejected,
-always with its reason, and delivered rows = loaded + rejected for every file."""
+refused, logged as a duplicate or ignored, always with its reason, and delivered rows = loaded + rejected for
+every file. All of it lands at once: no delivery stops another."""
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,9 +28,22 @@ class Case:
     folder: str  # landing/<folder>/
     filename: str
     content: bytes
-    outcome: str  # loaded | quarantined | refused | unrecognised
+    outcome: str  # loaded | quarantined | refused | unrecognised | duplicate | ignored (never logged)
     reason: str | None = None  # part of the quarantine reason, or of a rejected row's reason
     loaded: int | None = None  # rows expected to load
+    link_to: str | None = None  # the entry is a symbolic link with this target (relative to its folder)
+    fifo: bool = False  # the entry is a named pipe
+    name_bytes: bytes | None = None  # the entry's file name as bytes (not UTF-8), instead of `filename`
+
+    @property
+    def relpath(self) -> str:
+        """The path the load log names the entry by (a name that is not UTF-8 is shown with \\x escapes)."""
+        name = self.name_bytes.decode("utf-8", errors="backslashreplace") if self.name_bytes else self.filename
+        return f"{self.folder}/{name}"
+
+    @property
+    def is_plain_file(self) -> bool:
+        return self.link_to is None and not self.fifo
 
 
 def parquet_bytes(frame: pl.DataFrame) -> bytes:
@@ -41,6 +56,13 @@ def parquet_bytes(frame: pl.DataFrame) -> bytes:
 
 def usage_csv(*rows: str) -> bytes:
     return (USAGE_HEADER + "".join(r + "\n" for r in rows)).encode()
+
+
+def deep_json(depth: int) -> bytes:
+    """A usage record whose model_id is nested `depth` arrays deep (beyond Python's recursion limit)."""
+    return b'[{"account_id": "a1", "vendor_id": "openai", "usage_date": "2026-01-01", "amount_usd": 1, "model_id": ' + (
+        b"[" * depth + b"]" * depth + b"}]"
+    )
 
 
 def one_bad_row(row: str) -> bytes:
@@ -283,6 +305,87 @@ CORPUS = [
     Case(
         "file outside any dataset folder", "misc", "stray.csv", b"a,b\n1,2\n", "unrecognised", "not in a dataset folder"
     ),
+    # --- names, links and other entries that are not plain files: refused or ignored, the rest loads ----------
+    Case(
+        "file name that is not UTF-8",
+        "customers/usage",
+        "",
+        usage_csv("a1,openai,2026-01-01,1"),
+        "refused",
+        "file name is not valid UTF-8",
+        name_bytes=b"caf\xe9.csv",
+    ),
+    Case("symlink loop", "customers/usage", "loop.csv", b"", "refused", "the link loops", link_to="loop.csv"),
+    Case("dangling link", "customers/usage", "dangling.csv", b"", "refused", "target is missing", link_to="gone.csv"),
+    Case(
+        "link to another landing file",
+        "customers/usage",
+        "alias.csv",
+        b"",
+        "refused",
+        "links are not followed (it leads to customers/usage/crlf.csv in the landing zone)",
+        link_to="crlf.csv",
+    ),
+    Case(
+        "link to a landing folder",
+        "market/vendors",
+        "usage_folder",
+        b"",
+        "refused",
+        "links are not followed (it leads to customers/usage in the landing zone)",
+        link_to="../../customers/usage",
+    ),
+    Case("named pipe", "customers/usage", "pipe.csv", b"", "refused", "not a regular file", fifo=True),
+    Case("hidden file", "customers/usage", ".hidden.csv", usage_csv("a1,openai,2026-01-01,1"), "ignored"),
+    Case("upload in progress (_)", "customers/usage", "_upload.csv", usage_csv("a1,openai,2026-01-01,1"), "ignored"),
+    Case("upload in progress (.tmp)", "customers/usage", "u.csv.tmp", usage_csv("a1,openai,2026-01-01,1"), "ignored"),
+    Case("upload in progress (.part)", "customers/usage", "u.csv.part", usage_csv("a1,openai"), "ignored"),
+    Case("browser download (.crdownload)", "market/vendors", "v.csv.CRDOWNLOAD", b"vendor_id\n", "ignored"),
+    # --- bytes that break a naive reader: this file is quarantined, the others load -------------------------------
+    Case(
+        "JSON nested very deep", "customers/usage", "deep.json", deep_json(100_000), "quarantined", "nested too deeply"
+    ),
+    Case(
+        "JSON integer with thousands of digits in a money column",
+        "customers/usage",
+        "bigint.json",
+        b'[{"account_id": "a1", "vendor_id": "openai", "usage_date": "2026-01-01", "amount_usd": 1'
+        + b"0" * 5000
+        + b"}]",
+        "quarantined",
+        "column amount_usd",
+    ),
+    Case(
+        "JSON integer with thousands of digits in a text column",
+        "customers/usage",
+        "bigtext.json",
+        b'[{"account_id": "a1", "vendor_id": "openai", "usage_date": "2026-01-01", "amount_usd": 1, "model_id": 7'
+        + b"7" * 5000
+        + b"}]",
+        "loaded",
+        None,
+        1,
+    ),
+    Case(
+        "CSV integer with thousands of digits",
+        "customers/usage",
+        "bigint.csv",
+        usage_csv("a1,openai,2026-01-01,9" + "9" * 5000),
+        "quarantined",
+        "column amount_usd",
+    ),
+    # --- the same bytes twice: loaded once ------------------------------------------------------------------
+    Case(
+        "copy of a file, first by path", "customers/usage", "copy_a.csv", usage_csv("a1,openai,2026-02-01,7"), "loaded"
+    ),
+    Case(
+        "copy of a file under a second name",
+        "customers/usage",
+        "copy_b.csv",
+        usage_csv("a1,openai,2026-02-01,7"),
+        "duplicate",
+        "same bytes as customers/usage/copy_a.csv",
+    ),
 ]
 DATASET_OF = {
     "customers/usage": USAGE,
@@ -290,6 +393,20 @@ DATASET_OF = {
     "customers/accounts": ACCOUNTS,
     "market/indicators": INDICATORS,
 }
+
+
+def deliver(landing: Path, case: Case) -> None:
+    folder = landing / case.folder
+    folder.mkdir(parents=True, exist_ok=True)
+    if case.name_bytes is not None:
+        with open(os.fsencode(folder) + b"/" + case.name_bytes, "wb") as handle:
+            handle.write(case.content)
+    elif case.link_to is not None:
+        (folder / case.filename).symlink_to(case.link_to)
+    elif case.fifo:
+        os.mkfifo(folder / case.filename)
+    else:
+        (folder / case.filename).write_bytes(case.content)
 
 
 def test_the_corpus_has_at_least_twenty_bad_kinds_and_some_good_ones():
@@ -312,9 +429,7 @@ def ingested(tmp_path_factory) -> tuple[Settings, dict[str, dict]]:
     (landing / "customers/accounts").mkdir(parents=True)
     (landing / "customers/accounts/base.csv").write_text("account_id,segment\na1,smb\n")
     for case in CORPUS:
-        path = landing / case.folder / case.filename
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(case.content)
+        deliver(landing, case)
     for dataset in (VENDORS, ACCOUNTS, INDICATORS, USAGE):
         ingest_dataset(settings, dataset, run_id="corpus", today=TODAY)
     report_unrecognised(settings, run_id="corpus")
@@ -326,7 +441,10 @@ def ingested(tmp_path_factory) -> tuple[Settings, dict[str, dict]]:
 @pytest.mark.parametrize("case", CORPUS, ids=[c.name for c in CORPUS])
 def test_each_delivery_gets_its_outcome_and_reason(ingested, case: Case):
     settings, entries = ingested
-    entry = entries[f"{case.folder}/{case.filename}"]
+    if case.outcome == "ignored":
+        assert case.relpath not in entries
+        return
+    entry = entries[case.relpath]
     assert entry["status"] == case.outcome, entry["reason"]
     if case.outcome == "loaded":
         assert entry["delivered_rows"] == entry["loaded_rows"] + entry["rejected_rows"]
@@ -345,7 +463,21 @@ def test_each_delivery_gets_its_outcome_and_reason(ingested, case: Case):
         quarantined = entry["quarantine_path"]
         reason = json.loads(Path(quarantined + ".reason.json").read_text())
         assert reason["landing_path"] == entry["source_file"] and case.reason in reason["reason"]
-    assert (settings.landing_dir / case.folder / case.filename).read_bytes() == case.content  # never modified
+    if case.is_plain_file and case.name_bytes is None:
+        assert (settings.landing_dir / case.folder / case.filename).read_bytes() == case.content  # never modified
+
+
+def test_every_file_keeps_delivered_equal_loaded_plus_rejected_and_raw_holds_the_loaded_rows(ingested):
+    settings, entries = ingested
+    log = archive.read_load_log(settings)
+    assert log.height == len(entries)  # one entry per landing path: nothing logged twice, nothing retried
+    for row in log.iter_rows(named=True):
+        assert row["delivered_rows"] == row["loaded_rows"] + row["rejected_rows"], row
+        if row["status"] != "loaded":
+            assert row["loaded_rows"] == 0 and row["raw_path"] is None, row
+    for dataset in (VENDORS, ACCOUNTS, INDICATORS, USAGE):
+        current = archive.current_versions(archive.read_load_log(settings, dataset.relation))
+        assert archive.scan_raw(settings, dataset).collect().height == current["loaded_rows"].sum()
 
 
 def test_awkward_values_arrive_verbatim(ingested):

@@ -159,11 +159,17 @@ def test_publish_keeps_the_previous_file_and_readers_keep_their_snapshot(home_en
 
 
 def test_the_landing_sensor_is_off_by_default_and_fires_once_per_change(settings: Settings):
+    import os
+    import time
+
     from dagster import DagsterInstance, DefaultSensorStatus, RunRequest, SkipReason, build_sensor_context
 
     from orchestration.defs.warehouse.sensors import landing_zone_sensor
     from orchestration.resources import ModelmarketResource
     from orchestration.warehouse import refresh_lock
+
+    def written_a_minute_ago(path):
+        os.utime(path, (time.time() - 60, time.time() - 60))
 
     assert landing_zone_sensor.default_status == DefaultSensorStatus.STOPPED
     resources = {"modelmarket": ModelmarketResource(home=str(settings.home))}
@@ -173,12 +179,18 @@ def test_the_landing_sensor_is_off_by_default_and_fires_once_per_change(settings
         folder = settings.landing_dir / "customers/usage"
         folder.mkdir(parents=True)
         (folder / "new.csv").write_text("account_id,vendor_id,usage_date,amount_usd\n")
+        writing = landing_zone_sensor(context)  # just written: it may still be growing
+        assert (
+            isinstance(writing, SkipReason) and "still being written: customers/usage/new.csv" in writing.skip_message
+        )
+        written_a_minute_ago(folder / "new.csv")
         with refresh_lock(settings):  # a CLI refresh is running: its run is not in this instance, its lock is
             assert isinstance(landing_zone_sensor(context), SkipReason)
         fired = landing_zone_sensor(context)
         assert isinstance(fired, RunRequest)
         assert isinstance(landing_zone_sensor(context), SkipReason)  # the same files never trigger twice
         (folder / "new.csv").write_text("account_id,vendor_id,usage_date,amount_usd\na1,openai,2026-01-01,1\n")
+        written_a_minute_ago(folder / "new.csv")
         again = landing_zone_sensor(context)
         assert isinstance(again, RunRequest) and again.run_key != fired.run_key  # a re-delivery does
 
