@@ -144,6 +144,7 @@ def scan_union(files: list[Path], schema: dict[str, pl.DataType], columns: list[
             unified.setdefault(name, dtype)
     wanted = list(unified) if columns is None else list(columns)
     out = {name: unified.get(name, pl.String()) for name in wanted}
+    unified |= {name: dtype for name, dtype in out.items() if name not in unified}  # requested, in no file
     if not files:
         return pl.DataFrame(schema=out).lazy()
     if all(fs.get(n, t) == t for fs in file_schemas for n, t in unified.items()):  # one scan: the usual case
