@@ -220,6 +220,19 @@ class Staged:
     size: int
 
 
+def clear_stale_staging(staging_dir: Path, older_than_seconds: float = 3600.0) -> None:
+    """Remove private copies left by a run that was killed while it read them (never a copy in use)."""
+    if not staging_dir.is_dir():
+        return
+    cutoff = time.time() - older_than_seconds
+    for leftover in staging_dir.iterdir():
+        try:
+            if leftover.lstat().st_mtime < cutoff:
+                leftover.unlink()
+        except OSError:
+            continue
+
+
 def stage(path: Path, staging_dir: Path, chunk: int = 1 << 20) -> Staged:
     """Copy a landing file to a private staging file while hashing it; the caller parses and deletes the copy.
 

@@ -155,6 +155,8 @@ def _sha_or_problem(item: landing.LandingFile) -> tuple[str, str | None]:
         return "-", None
     try:
         return landing.sha256_of(item.path), None
+    except FileNotFoundError:
+        raise
     except OSError as err:
         return "-", f"refused: the file cannot be read ({err.strerror or err})"
 
@@ -220,6 +222,12 @@ class _Run:
 
     def ingest(self, item: landing.LandingFile) -> tuple[str, int, dict[str, object]]:
         """(sha256, bytes, load-log values) of one file; status `unchanged` or `deferred` is not logged."""
+        try:
+            return self._ingest(item)
+        except FileNotFoundError:  # removed (or renamed) since the scan: nothing to log
+            return "-", item.size, {"status": "deferred", "reason": "removed while it was read"}
+
+    def _ingest(self, item: landing.LandingFile) -> tuple[str, int, dict[str, object]]:
         sha, unreadable = _sha_or_problem(item)
         if (item.relpath, sha) in self.seen:
             return sha, item.size, {"status": "unchanged"}
@@ -283,6 +291,7 @@ def ingest_dataset(
         holder={sha: path for path, sha in current.items()},
     )
     report = DatasetReport(dataset=dataset.key)
+    landing.clear_stale_staging(settings.staging_dir)
     items = [f for f in landing.scan(settings.landing_dir) if f.dataset is dataset]
     waiting = landing.unsettled(items, settle_seconds)
     waiting_paths = {f.relpath for f in waiting}
@@ -324,7 +333,10 @@ def report_unrecognised(settings: Settings, run_id: str, progress: Progress | No
     for item in landing.scan(settings.landing_dir):
         if item.dataset is not None:
             continue
-        sha, _unreadable = _sha_or_problem(item)
+        try:
+            sha, _unreadable = _sha_or_problem(item)
+        except FileNotFoundError:  # removed since the scan
+            continue
         if (item.relpath, sha) in seen:
             continue
         entries.append(

@@ -1,6 +1,7 @@
 -- audit.rejected_rows: rows rejected by ingest's row-level checks. is_current tells whether the row's file
 -- version is the current version of that landing file: the latest status = 'loaded' entry of the load log
--- for the same source_file (a re-delivered file replaces the earlier version and its rejections).
+-- for the same source_file (a re-delivered file replaces the earlier version and its rejections), unless a
+-- later 'duplicate' entry says the path now holds another current file's bytes (then it has no current version).
 
 with
 
@@ -24,12 +25,13 @@ loaded_versions as (
     select
         source_file,
         file_sha256,
+        status,
         row_number() over (
             partition by source_file
             order by loaded_at desc, load_id desc
         ) as version_rank
     from {{ ref('stg_audit__load_log') }}
-    where status = 'loaded'
+    where status in ('loaded', 'duplicate')
 
 ),
 
@@ -39,7 +41,7 @@ current_versions as (
         source_file,
         file_sha256
     from loaded_versions
-    where version_rank = 1
+    where version_rank = 1 and status = 'loaded'
 
 )
 
