@@ -148,7 +148,7 @@ def _entry(
     parts = relpath.split("/")
     dataset = by_folder.get((parts[0], parts[1])) if len(parts) >= 3 else None
     if relpath != raw_relpath:
-        problem = "refused: the file name is not valid UTF-8 (shown with \\x escapes); rename it"
+        problem = f"refused: the name '{relpath}' is not valid UTF-8 (bad bytes shown as \\x escapes); rename it"
     problem = problem or _content_problem(relpath, dataset)
     return LandingFile(
         path=path,

@@ -312,7 +312,7 @@ CORPUS = [
         "",
         usage_csv("a1,openai,2026-01-01,1"),
         "refused",
-        "file name is not valid UTF-8",
+        "the name 'customers/usage/caf\\xe9.csv' is not valid UTF-8",
         name_bytes=b"caf\xe9.csv",
     ),
     Case("symlink loop", "customers/usage", "loop.csv", b"", "refused", "the link loops", link_to="loop.csv"),
