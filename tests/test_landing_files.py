@@ -347,3 +347,54 @@ def test_the_same_bytes_in_two_datasets_are_not_duplicates(settings):
     put(settings, "customers/accounts/x.csv", content)
     ingest(settings, VENDORS, ACCOUNTS)
     assert statuses(settings) == {"market/vendors/x.csv": "loaded", "customers/accounts/x.csv": "loaded"}
+
+
+@pytest.mark.slow
+def test_modelmarket_refresh_right_after_a_copy_waits_for_it_and_loads_every_row(tmp_path, monkeypatch):
+    import numpy as np
+
+    from orchestration.refresh import run_refresh
+    from tests.test_end_to_end import write_third_party_landing
+
+    monkeypatch.setenv("MODELMARKET_SETTLE_SECONDS", "1")  # the refresh's own Dagster resource reads it too
+    settings = Settings.from_env({"MODELMARKET_SETTLE_SECONDS": "1", "MODELMARKET_HOME": str(tmp_path / "home")})
+    write_third_party_landing(settings.landing_dir, np.random.default_rng(3))
+    for path in settings.landing_dir.rglob("*.*"):
+        os.utime(path, (time.time() - 60, time.time() - 60))  # delivered earlier: only the copy below is fresh
+    copied = settings.landing_dir / "customers/usage/2025-07.csv"
+    seen_waiting = threading.Event()
+    written: list[float] = []
+
+    def copy_slowly() -> None:  # rows every 0.1 s until the refresh says it waits, then ten more
+        deadline = time.monotonic() + 120
+        with copied.open("w") as handle:
+            handle.write(USAGE_HEADER + "\n")
+            tail = 10
+            while tail and time.monotonic() < deadline:
+                handle.write(f"c1,openai,2025-07-{len(written) % 28 + 1:02d},1.25\n")
+                handle.flush()
+                written.append(1.25)
+                tail -= seen_waiting.is_set()
+                time.sleep(0.1)
+
+    def progress(message: str) -> None:
+        if message.startswith("waiting for"):
+            seen_waiting.set()
+            said.append(message)
+
+    said: list[str] = []
+    writer = threading.Thread(target=copy_slowly)
+    writer.start()
+    try:
+        outcome = run_refresh(settings, progress=progress, quiet=True)
+    finally:
+        seen_waiting.set()
+        writer.join()
+    assert outcome.success, outcome.message
+    assert said == ["waiting for 1 file(s) still being written: customers/usage/2025-07.csv"]
+    entry = archive.read_load_log(settings, USAGE.relation).filter(
+        pl.col("source_file") == str(copied.relative_to(settings.landing_dir))
+    )
+    assert entry.select("status", "delivered_rows", "loaded_rows").rows() == [("loaded", len(written), len(written))]
+    july = archive.scan_raw(settings, USAGE).filter(pl.col("_source_file") == "customers/usage/2025-07.csv")
+    assert july.select(pl.col("amount_usd").sum()).collect().item() == pytest.approx(sum(written))
