@@ -301,7 +301,9 @@ def ingest_dataset(
             f"{landing.describe(waiting)}"
         )
     entries: list[dict[str, object]] = []
-    for item in items:
+    # Re-deliveries of current paths first: whether a new file repeats current bytes depends on what the
+    # current files hold after this run, not on how the names sort.
+    for item in sorted(items, key=lambda f: (f.relpath not in current, f.relpath)):
         if item.relpath in waiting_paths:
             report.files.append(FileOutcome(item.relpath, "deferred", reason="still being written"))
             continue
@@ -319,6 +321,7 @@ def ingest_dataset(
             entries.append(log_entry(run_id, dataset, item.relpath, sha, size, **values))
         if outcome.status in ("quarantined", "duplicate", "deferred"):
             say(f"{dataset.key}: {outcome.status.upper()} {item.relpath}: {outcome.reason}")
+    report.files.sort(key=lambda f: f.relpath)
     archive.append_load_log(settings, dataset.relation, entries)
     report.current_files = len(archive.refresh_manifests(settings, dataset))
     return report

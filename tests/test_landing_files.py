@@ -327,6 +327,16 @@ def test_a_path_rewritten_with_another_paths_bytes_stops_counting_its_earlier_ro
     assert current_usage(base)["_source_file"].to_list() == ["customers/usage/a.csv"]
 
 
+def test_a_copy_of_a_file_corrected_in_the_same_run_loads_whatever_the_names(base):
+    put(base, "customers/usage/z_original.csv", SPEND)
+    ingest(base)
+    put(base, "customers/usage/a_copy.csv", SPEND)  # sorts first: the old bytes, under a new name
+    put(base, "customers/usage/z_original.csv", f"{USAGE_HEADER}\na1,openai,2026-01-01,90\n")  # corrected
+    ingest(base)
+    amounts = current_usage(base).select("_source_file", pl.col("amount_usd").cast(pl.Float64)).rows()
+    assert sorted(amounts) == [("customers/usage/a_copy.csv", 100.0), ("customers/usage/z_original.csv", 90.0)]
+
+
 def test_hard_and_symbolic_links_inside_the_landing_zone_load_nothing_twice(base):
     original = put(base, "customers/usage/a.csv", SPEND)
     os.link(original, base.landing_dir / "customers/usage/hard.csv")
