@@ -35,15 +35,21 @@ def _schema(columns: list[tuple[str, Kind]]) -> dict[str, pl.DataType]:
 def atomic_write_parquet(frame: pl.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    frame.write_parquet(tmp, statistics=True)
-    os.replace(tmp, path)
+    try:
+        frame.write_parquet(tmp, statistics=True)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)  # only left when the write failed
 
 
 def atomic_sink_parquet(frame: pl.LazyFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    frame.sink_parquet(tmp, statistics=True)
-    os.replace(tmp, path)
+    try:
+        frame.sink_parquet(tmp, statistics=True)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)  # only left when the write failed (a file whose rows cannot be typed)
 
 
 def file_stem(relpath: str, sha256: str) -> str:

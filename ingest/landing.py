@@ -73,9 +73,20 @@ def _open_no_follow(path: Path):
         raise
 
 
+_CONTROL = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F)}
+
+
 def shown(relpath: str) -> str:
-    """A path as valid UTF-8 text: bytes that are not UTF-8 are shown as \\xNN escapes."""
-    return os.fsencode(relpath).decode("utf-8", errors="backslashreplace")
+    """A path as printable UTF-8 text: bytes that are not UTF-8 and control characters are shown as \\xNN."""
+    return os.fsencode(relpath).decode("utf-8", errors="backslashreplace").translate(_CONTROL)
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # surrogate escapes: bytes of a name that are not UTF-8
+        return False
+    return True
 
 
 def _link_problem(root_real: str, path: Path) -> str:
@@ -148,7 +159,8 @@ def _entry(
     parts = relpath.split("/")
     dataset = by_folder.get((parts[0], parts[1])) if len(parts) >= 3 else None
     if relpath != raw_relpath:
-        problem = f"refused: the name '{relpath}' is not valid UTF-8 (bad bytes shown as \\x escapes); rename it"
+        fault = "is not valid UTF-8" if not _is_utf8(raw_relpath) else "holds control characters"
+        problem = f"refused: the name '{relpath}' {fault} (shown as \\x escapes); rename it"
     problem = problem or _content_problem(relpath, dataset)
     return LandingFile(
         path=path,

@@ -39,7 +39,7 @@ class Case:
     def relpath(self) -> str:
         """The path the load log names the entry by (a name that is not UTF-8 is shown with \\x escapes)."""
         name = self.name_bytes.decode("utf-8", errors="backslashreplace") if self.name_bytes else self.filename
-        return f"{self.folder}/{name}"
+        return f"{self.folder}/{name}".replace("\n", "\\x0a")
 
     @property
     def is_plain_file(self) -> bool:
@@ -314,6 +314,14 @@ CORPUS = [
         "refused",
         "the name 'customers/usage/caf\\xe9.csv' is not valid UTF-8",
         name_bytes=b"caf\xe9.csv",
+    ),
+    Case(
+        "file name with a newline",
+        "customers/usage",
+        "two\nlines.csv",
+        usage_csv("a1,openai,2026-01-01,1"),
+        "refused",
+        "the name 'customers/usage/two\\x0alines.csv' holds control characters",
     ),
     Case("symlink loop", "customers/usage", "loop.csv", b"", "refused", "the link loops", link_to="loop.csv"),
     Case("dangling link", "customers/usage", "dangling.csv", b"", "refused", "target is missing", link_to="gone.csv"),
