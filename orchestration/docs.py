@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ingest.settings import Settings
 from orchestration.dbt_project import DBT_EXECUTABLE, DBT_TARGET, dbt_env
-from orchestration.published import PublishedUnavailable, check_published
+from orchestration.published import PublishedUnavailable, verify_published
 
 SITE_FILES = ("index.html", "manifest.json", "catalog.json")
 
@@ -35,7 +35,7 @@ def generate_docs(settings: Settings, progress: Callable[[str], None] = lambda _
     """Run `dbt docs generate` against a copy of the published warehouse; returns the site's directory."""
     published = settings.published_path
     try:
-        check_published(published)  # one line for a missing, locked or damaged file
+        verify_published(published)  # one line for a missing, locked or damaged file
     except PublishedUnavailable as err:
         raise DocsError(str(err)) from None
     site = docs_dir(settings)

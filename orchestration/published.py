@@ -22,9 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import duckdb
-import polars as pl
 
-from ingest import archive
 from ingest.settings import Settings
 
 PUBLISHED_MODE = 0o444
@@ -41,9 +39,10 @@ Problem = Literal["missing", "locked", "damaged"]
 class PublishedUnavailable(RuntimeError):
     """The published warehouse cannot be read right now; the message is one line: what is wrong, what to do."""
 
-    def __init__(self, message: str, problem: Problem) -> None:
+    def __init__(self, message: str, problem: Problem, detail: str = "") -> None:
         super().__init__(message)
         self.problem = problem
+        self.detail = detail  # what DuckDB or the length check said, without the path
 
 
 def wal_path(database: Path) -> Path:
@@ -74,9 +73,42 @@ def open_published(path: Path, config: Mapping[str, Any] | None = None) -> duckd
     return con
 
 
-def check_published(path: Path) -> None:
-    """Raise PublishedUnavailable unless the published warehouse opens and reads."""
-    open_published(path).close()
+def verify_published(path: Path) -> None:
+    """Raise PublishedUnavailable unless the published warehouse opens and holds every block its tables use.
+
+    Reading the catalog (what every reader does on opening) misses a file cut short after its metadata; this
+    also compares the file's length with the last block of every table (~50 ms for the tiny demo).
+    """
+    with open_published(path) as con:
+        try:
+            last_block = _last_block(con)
+            block_size = con.execute("select block_size from pragma_database_size() limit 1").fetchone()
+        except duckdb.Error as err:
+            raise unavailable(path, err) from None
+    if last_block is None or block_size is None:
+        return
+    expected = HEADER_BYTES + (last_block + 1) * int(block_size[0])
+    actual = path.stat().st_size
+    if actual < expected:
+        raise PublishedUnavailable(
+            f"the published warehouse {path} is damaged (truncated: {actual:,} bytes of at least {expected:,}); "
+            "run `modelmarket refresh` to rebuild it from raw/ (or `modelmarket rollback`)",
+            "damaged",
+            f"truncated: {actual:,} bytes of at least {expected:,}",
+        )
+
+
+def _last_block(con: duckdb.DuckDBPyConnection) -> int | None:
+    tables = con.execute(
+        "select schema_name, table_name from duckdb_tables() where database_name = current_database()"
+    ).fetchall()
+    last: int | None = None
+    for schema, table in tables:
+        name = f'"{schema.replace(chr(34), chr(34) * 2)}"."{table.replace(chr(34), chr(34) * 2)}"'
+        row = con.execute("select max(block_id) from pragma_storage_info(?) where persistent", [name]).fetchone()
+        if row is not None and row[0] is not None:
+            last = int(row[0]) if last is None else max(last, int(row[0]))
+    return last
 
 
 def unavailable(path: Path, err: BaseException) -> PublishedUnavailable:
@@ -89,37 +121,29 @@ def unavailable(path: Path, err: BaseException) -> PublishedUnavailable:
             f"the published warehouse {path} is locked: {who} has it open for writing; close that session "
             f"(analysts open it read-only: `duckdb -readonly {path.name}` or `modelmarket sql`) and try again",
             "locked",
+            f"held by {who}",
         )
     if "WAL" in text:
         return PublishedUnavailable(
             f"the published warehouse {path} has a write-ahead log ({wal_path(path).name}) that does not belong to "
             "it, left by a read-write session; run `modelmarket refresh` to set it aside and publish again",
             "damaged",
+            "a write-ahead log of another file beside it",
         )
     return PublishedUnavailable(
         f"the published warehouse {path} is damaged or not a DuckDB database ({text}); "
         "run `modelmarket refresh` to rebuild it from raw/ (or `modelmarket rollback`)",
         "damaged",
+        text.replace(str(path), path.name),
     )
 
 
 def _check_readable(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Read the catalog and compare the file's length with the blocks it claims (a truncated copy is shorter)."""
+    """Read the catalog: a file that is not DuckDB's, or cut short in its metadata, fails here."""
     try:
         con.execute("select count(*) from information_schema.tables").fetchall()
-        row = con.execute("select block_size, total_blocks from pragma_database_size() limit 1").fetchone()
     except duckdb.Error as err:
         raise unavailable(path, err) from None
-    if row is None:
-        return
-    expected = HEADER_BYTES + int(row[0]) * int(row[1])
-    actual = path.stat().st_size
-    if actual < expected:
-        raise PublishedUnavailable(
-            f"the published warehouse {path} is damaged (truncated: {actual:,} bytes of at least {expected:,}); "
-            "run `modelmarket refresh` to rebuild it from raw/ (or `modelmarket rollback`)",
-            "damaged",
-        )
 
 
 # --- publishing ---------------------------------------------------------------------------------------
@@ -186,9 +210,10 @@ def reason_not_to_build_on(settings: Settings, copy: Path) -> str | None:
     insert in a read-write session shows up here).
     """
     try:
+        verify_published(copy)
         con = open_published(copy)
     except PublishedUnavailable as err:
-        return f"the published warehouse is {err.problem} ({err})"
+        return f"the published warehouse is {err.problem} ({err.detail})"
     try:
         with con:
             return _incremental_disagreement(settings, con)
@@ -228,6 +253,10 @@ def _incremental_disagreement(settings: Settings, con: duckdb.DuckDBPyConnection
 
 
 def _loaded_rows_per_version(settings: Settings) -> dict[tuple[str, str], int]:
+    import polars as pl  # here, not at import: the dashboard imports this module to open the file
+
+    from ingest import archive
+
     log = archive.read_load_log(settings, INCREMENTAL_RELATION).filter(pl.col("status") == "loaded")
     latest = log.sort("loaded_at", "load_id").group_by("source_file", "file_sha256", maintain_order=True).last()
     return {

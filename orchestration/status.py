@@ -12,7 +12,7 @@ from ingest import archive
 from ingest.contracts import LANDING_DATASETS
 from ingest.freshness import usage_freshness
 from ingest.settings import Settings
-from orchestration.published import PublishedUnavailable, open_published, unavailable
+from orchestration.published import PublishedUnavailable, open_published, unavailable, verify_published
 from orchestration.warehouse import read_runs
 
 
@@ -41,6 +41,7 @@ def mart_row_counts(settings: Settings) -> dict[str, int]:
     """Rows per table of schema marts; raises PublishedUnavailable when the published file cannot be read."""
     if not settings.published_path.exists():
         return {}
+    verify_published(settings.published_path)
     with open_published(settings.published_path) as con:
         try:
             tables = con.execute(
