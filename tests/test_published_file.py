@@ -108,6 +108,39 @@ def test_the_published_file_is_read_only_checkpointed_and_whole(demo_home: Setti
     verify_published(path)  # every block its tables use is in the file
 
 
+def test_publish_sets_a_killed_sessions_wal_aside_and_readers_open_the_new_file(
+    settings: Settings, analyst_session
+) -> None:
+    from orchestration.warehouse import RefreshRun, publish, utcnow
+
+    path = settings.published_path
+    path.parent.mkdir(parents=True)
+    with duckdb.connect(str(path)) as con:
+        con.execute("create table t as select 1 as marker")
+    kill(analyst_session(path, "insert into t values (99)"))  # its log stays, valid only for this file
+    assert wal_path(path).exists()
+    with duckdb.connect(str(prepare_build(settings))) as con:
+        con.execute("update t set marker = 2")
+    publish(settings, RefreshRun("r1", utcnow(), utcnow(), "published"))
+    assert not wal_path(path).exists() and stat.S_IMODE(path.stat().st_mode) == 0o444
+    assert read(path, "select marker from t") == [(2,)]  # the old file's log was not replayed onto it
+    (kept,) = (settings.warehouse_dir / "stale-wal").iterdir()
+    assert kept.name.startswith("market.duckdb.wal.")
+
+
+def test_the_dashboard_keeps_the_results_of_the_last_readable_file(tmp_path: Path) -> None:
+    from tests import dashboard_fixtures as fx
+
+    path = fx.build_warehouse(tmp_path / "warehouse" / "market.duckdb")
+    assert queries.warehouse_info(path).notice is None
+    vendors = queries.vendors(path)
+    path.write_bytes(b"overwritten" * 1000)  # a new version of the file, and it cannot be read
+    info = queries.warehouse_info(path)
+    assert info.error is None and info.notice is not None and "damaged" in info.notice
+    assert info.has("marts.fct_market_share") and info.last_refresh is not None
+    assert queries.vendors(path).equals(vendors)
+
+
 # --- readers ------------------------------------------------------------------------------------------
 
 
@@ -215,7 +248,7 @@ def test_a_build_starts_on_the_published_copy_only_when_it_is_sound(demo_home: S
     assert len(said) == 1 and "usage rollup disagrees with the load log for 1 file version(s)" in said[0], said
 
     shutil.copyfile(demo_home.published_path, home.published_path)
-    with home.published_path.open("r+b") as handle:  # cut short after its metadata: the catalog still reads
+    with home.published_path.open("r+b") as handle:  # cut short by a little more than one block
         handle.truncate(home.published_path.stat().st_size - 300_000)
     said.clear()
     prepare_build(home, log=said.append)
