@@ -25,12 +25,15 @@ def main() -> None:
     path = components.warehouse_path()
     info = queries.warehouse_info(path)
     components.demo_banner(info)
-    if components.is_usable(info) and spec.filters:
-        filters.render_sidebar(queries.filter_options(path), components.market_vendor_names(path), spec.filters)
-    with st.sidebar:
-        st.divider()
-        components.freshness_caption(info)
-    selected.run()
+    try:
+        if components.is_usable(info) and spec.filters:
+            filters.render_sidebar(queries.filter_options(path), components.market_vendor_names(path), spec.filters)
+        with st.sidebar:
+            st.divider()
+            components.freshness_caption(info)
+        selected.run()
+    except queries.PublishedUnavailable as error:  # locked or damaged while this page ran: say so, no traceback
+        components.unreadable_notice(error)
 
 
 main()

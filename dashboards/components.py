@@ -82,8 +82,10 @@ def unavailable(info: WarehouseInfo, tables: Sequence[str]) -> None:
         st.caption(f"Looked for `{info.path}` (set MODELMARKET_HOME to use another home).")
         st.stop()
     if info.error is not None:
-        st.error(f"The published warehouse could not be opened: {info.error}", icon=":material/error:")
+        st.error(f"The published warehouse cannot be read: {info.error}", icon=":material/error:")
         st.stop()
+    if info.notice is not None:
+        st.warning(info.notice, icon=":material/lock:")
     missing = [table for table in tables if table not in info.tables]
     if missing:
         st.info(
@@ -91,6 +93,14 @@ def unavailable(info: WarehouseInfo, tables: Sequence[str]) -> None:
             icon=":material/database:",
         )
         st.stop()
+
+
+def unreadable_notice(error: queries.PublishedUnavailable) -> None:
+    """What a page shows instead of the rest of its content when the file stops being readable mid-page."""
+    st.warning(
+        f"{error}. The figures above are the last results this dashboard had; the rest of the page needs the file.",
+        icon=":material/lock:",
+    )
 
 
 def demo_banner(info: WarehouseInfo) -> None:

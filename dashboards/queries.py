@@ -5,7 +5,10 @@ Rules kept here, and nowhere else:
   a refresh replaces the file atomically, and a connection kept open would keep serving the old file;
 - SQL is constant text with named parameters (`$name`); values chosen in the UI only ever travel as parameters;
 - results are cached with `st.cache_data`, keyed on the file's version (mtime_ns, size, inode), so a new
-  publish (or a rollback) is picked up on the next rerun without restarting the app.
+  publish (or a rollback) is picked up on the next rerun without restarting the app;
+- a file that cannot be read (locked by an analyst's read-write session, damaged) raises `PublishedUnavailable`
+  with one line; while it lasts the queries answer from the last version that read well (its cached results),
+  and `warehouse_info` carries a notice saying so.
 
 Each public function takes the warehouse path, computes its version, and calls a cached inner function
 with (path, version, parameters). They return pandas DataFrames or small frozen dataclasses.
@@ -23,6 +26,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 import streamlit as st
+
+from orchestration.published import PublishedUnavailable, open_published, unavailable
 
 Version = tuple[int, int, int]
 
@@ -51,19 +56,39 @@ def warehouse_version(path: Path) -> Version | None:
     return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
+@st.cache_resource(show_spinner=False)
+def _last_readable() -> dict[str, Version]:
+    """Per warehouse path, the last version that opened and read (shared by the sessions of this server)."""
+    return {}
+
+
 def _require_version(path: Path) -> Version:
+    """The version to query: the file's own, or while it cannot be read, the last version that could."""
     version = warehouse_version(path)
     if version is None:
         raise WarehouseMissing(f"no published warehouse at {path}")
+    last = _last_readable().get(str(path))
+    if last is None or last == version:
+        return version
+    try:
+        _warehouse_details(str(path), version)  # cached once it has read
+    except PublishedUnavailable:
+        return last  # the cached results of the last readable version keep the pages going
+    _last_readable()[str(path)] = version
     return version
 
 
 @contextmanager
 def _connect(path: str) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived read-only connection that cannot touch any other file."""
-    con = duckdb.connect(path, read_only=True, config=dict(CONNECT_CONFIG))
+    """A short-lived read-only connection that cannot touch any other file.
+
+    Raises PublishedUnavailable (one line) when the file is locked, damaged or not a DuckDB database.
+    """
+    con = open_published(Path(path), CONNECT_CONFIG)
     try:
         yield con
+    except duckdb.IOException as exc:  # a block that cannot be read: the file is damaged
+        raise unavailable(Path(path), exc) from None
     finally:
         con.close()
 
@@ -141,7 +166,8 @@ class WarehouseInfo:
     tables: frozenset[str] = field(default_factory=frozenset)
     last_refresh: RefreshRun | None = None
     is_synthetic: bool = False
-    error: str | None = None
+    error: str | None = None  # the file cannot be read and there is nothing earlier to show
+    notice: str | None = None  # the file cannot be read: what is shown is the last version that could
 
     def has(self, *tables: str) -> bool:
         """True when every `schema.table` named is in the warehouse."""
@@ -191,23 +217,44 @@ def _warehouse_details(path: str, version: Version) -> tuple[frozenset[str], Ref
 def warehouse_info(path: Path) -> WarehouseInfo:
     """Existence, modification time, tables, last refresh and the synthetic flag of the published warehouse.
 
-    Never raises: a file that cannot be opened comes back with `error` set.
+    Never raises: a file that cannot be read comes back with `notice` set and the details of the last version
+    that could (whose cached results the queries then return), or with `error` set when there is none.
     """
     version = warehouse_version(path)
     if version is None:
         return WarehouseInfo(path=path, exists=False)
-    modified_at = datetime.fromtimestamp(version[0] / 1e9).astimezone()
+    readable = _last_readable()
     try:
-        tables, last_refresh, is_synthetic = _warehouse_details(str(path), version)
-    except duckdb.Error as exc:
-        return WarehouseInfo(path=path, exists=True, modified_at=modified_at, error=str(exc).splitlines()[0])
+        details = _warehouse_details(str(path), version)
+    except (PublishedUnavailable, duckdb.Error) as exc:
+        message = str(exc) if isinstance(exc, PublishedUnavailable) else str(unavailable(path, exc))
+        last = readable.get(str(path))
+        try:
+            if last is None:
+                raise PublishedUnavailable(message, "damaged")
+            details = _warehouse_details(str(path), last)
+        except (PublishedUnavailable, duckdb.Error):
+            modified_at = datetime.fromtimestamp(version[0] / 1e9).astimezone()
+            return WarehouseInfo(path=path, exists=True, modified_at=modified_at, error=message)
+        shown_at = datetime.fromtimestamp(last[0] / 1e9).astimezone()
+        notice = f"{message}. Showing the last results this dashboard had (warehouse of {shown_at:%Y-%m-%d %H:%M})."
+        return _info(path, last, details, notice)
+    readable[str(path)] = version
+    return _info(path, version, details)
+
+
+def _info(
+    path: Path, version: Version, details: tuple[frozenset[str], RefreshRun | None, bool], notice: str | None = None
+) -> WarehouseInfo:
+    tables, last_refresh, is_synthetic = details
     return WarehouseInfo(
         path=path,
         exists=True,
-        modified_at=modified_at,
+        modified_at=datetime.fromtimestamp(version[0] / 1e9).astimezone(),
         tables=tables,
         last_refresh=last_refresh,
         is_synthetic=is_synthetic,
+        notice=notice,
     )
 
 

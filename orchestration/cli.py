@@ -49,7 +49,7 @@ def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
     from orchestration.warehouse import RefreshBusy
 
     try:
-        outcome = run_refresh(settings, progress=_say, quiet=args.quiet)
+        outcome = run_refresh(settings, progress=_say, quiet=args.quiet, full=args.full)
     except RefreshBusy as err:
         raise UserError(str(err)) from None
     if not outcome.success:
@@ -82,11 +82,17 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     from orchestration.status import collect_status
 
     status = collect_status(settings)
+    # A published file that exists but cannot be read is unhealthy: said on stderr, and exit code 1.
+    unhealthy = 1 if status.published_problem else 0
+    if status.published_message:
+        _say(f"modelmarket: {status.published_message}")
     if args.json:
         print(json.dumps(asdict(status), indent=2, default=str))
-        return 0
+        return unhealthy
     print(f"home: {settings.home}")
-    if status.published:
+    if status.published_problem:
+        print(f"published warehouse: {settings.published_path} is {status.published_problem.upper()}")
+    elif status.published:
         print(f"published warehouse: {settings.published_path} (written {status.published_at})")
     else:
         print("published warehouse: none yet (run `modelmarket refresh`)")
@@ -126,7 +132,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     print(f"rejected rows in current files: {status.rejected_rows:,}")
     for reason, count in list(status.rejected_by_reason.items())[:10]:
         print(f"  {count:>8,}  {reason}")
-    return 0
+    return unhealthy
 
 
 # --- sql -----------------------------------------------------------------------------------------
@@ -151,13 +157,15 @@ def _run_query(con, query: str, as_csv: bool, max_rows: int) -> None:
 
 
 def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
-    import duckdb
+    from orchestration.published import PublishedUnavailable, open_published
 
     path = settings.published_path
-    if not path.exists():
-        raise UserError(f"no published warehouse at {path}; run `modelmarket refresh` first")
     config = {"enable_external_access": False, "lock_configuration": True}
-    with duckdb.connect(str(path), read_only=True, config=config) as con:
+    try:
+        con = open_published(path, config)
+    except PublishedUnavailable as err:
+        raise UserError(str(err)) from None
+    with con:
         if args.query:
             _run_query(con, args.query, args.csv, args.max_rows)
             return 0
@@ -220,12 +228,16 @@ def cmd_dashboard(args: argparse.Namespace, settings: Settings) -> int:
 
 # --- export / docs ----------------------------------------------------------------------------------
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    import duckdb
+
     from orchestration.export import ExportError, export_marts
 
     try:
         written = export_marts(settings.published_path, args.out, args.format, args.mart or (), progress=_say)
     except ExportError as err:
         raise UserError(str(err)) from None
+    except duckdb.Error as err:  # e.g. a damaged block met while copying a mart
+        raise UserError(f"export failed: {(str(err).strip().splitlines() or [type(err).__name__])[0]}") from None
     rows = sum(item.rows for item in written)
     print(f"exported {len(written)} marts ({rows:,} rows) as {args.format} to {args.out.resolve()}")
     return 0
@@ -267,6 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     refresh = sub.add_parser("refresh", help="ingest new files, build, test and publish the warehouse")
     refresh.add_argument("--quiet", action="store_true", help="print only the outcome")
+    refresh.add_argument(
+        "--full", action="store_true", help="rebuild every model from raw/ instead of on the published warehouse"
+    )
     refresh.set_defaults(func=cmd_refresh)
 
     status = sub.add_parser("status", help="last refresh, rows per mart, freshness, quarantined files, rejects")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ingest.settings import Settings
 from orchestration.dbt_project import DBT_EXECUTABLE, DBT_TARGET, dbt_env
+from orchestration.published import PublishedUnavailable, verify_published
 
 SITE_FILES = ("index.html", "manifest.json", "catalog.json")
 
@@ -33,14 +34,16 @@ def docs_dir(settings: Settings) -> Path:
 def generate_docs(settings: Settings, progress: Callable[[str], None] = lambda _message: None) -> Path:
     """Run `dbt docs generate` against a copy of the published warehouse; returns the site's directory."""
     published = settings.published_path
-    if not published.exists():
-        raise DocsError(f"no published warehouse at {published}; run `modelmarket refresh` first")
+    try:
+        verify_published(published)  # one line for a missing, locked or damaged file
+    except PublishedUnavailable as err:
+        raise DocsError(str(err)) from None
     site = docs_dir(settings)
     site.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="dbt-docs-", dir=settings.reports_dir) as scratch:
         copy = Path(scratch) / published.name
         progress(f"copying {published} (dbt opens its database for writing)")
-        shutil.copy2(published, copy)
+        shutil.copyfile(published, copy)  # not its mode: the published file is read-only
         command = [
             DBT_EXECUTABLE, "docs", "generate", "--static",
             "--project-dir", str(settings.dbt_project_dir), "--profiles-dir", str(settings.dbt_project_dir),

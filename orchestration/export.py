@@ -12,6 +12,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.published import PublishedUnavailable, open_published
+
 MARTS_SCHEMA = "marts"
 FORMATS: dict[str, str] = {"parquet": "(format parquet, compression zstd)", "csv": "(format csv, header true)"}
 
@@ -50,9 +52,11 @@ def export_marts(
     """Write each mart (default: every one) to `out_dir/<mart>.<fmt>`; returns what was written."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    if not warehouse.exists():
-        raise ExportError(f"no published warehouse at {warehouse}; run `modelmarket refresh` first")
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    try:
+        con = open_published(warehouse)  # one line for a missing, locked or damaged file
+    except PublishedUnavailable as err:
+        raise ExportError(str(err)) from None
+    with con:
         available = list_marts(con)
         unknown = [name for name in marts if name not in available]
         if unknown:

@@ -16,6 +16,7 @@ from ingest import archive, landing
 from ingest.contracts import LANDING_DATASETS
 from ingest.settings import Settings
 from orchestration import dbt_project
+from orchestration.published import request_full_rebuild
 from orchestration.timings import RefreshTimings, record_timings, run_timings
 from orchestration.warehouse import RefreshRun, record_run, refresh_lock, utcnow
 from quality.gx import import_in_background
@@ -57,11 +58,18 @@ def _failures(result) -> list[str]:
     return lines
 
 
-def run_refresh(settings: Settings, progress: Callable[[str], None] = print, quiet: bool = False) -> RefreshOutcome:
-    """Ingest → build privately → test → publish. Raises RefreshBusy if another refresh holds the lock."""
+def run_refresh(
+    settings: Settings, progress: Callable[[str], None] = print, quiet: bool = False, full: bool = False
+) -> RefreshOutcome:
+    """Ingest → build privately → test → publish. Raises RefreshBusy if another refresh holds the lock.
+
+    `full`: build every model from raw/ instead of on the published copy.
+    """
     started = time.monotonic()
     started_at = utcnow()
     with refresh_lock(settings):
+        if full:
+            request_full_rebuild(settings)
         progress("loading the pipeline")
         dbt_project.ensure_manifest(settings)
         from orchestration.definitions import build_definitions

@@ -12,6 +12,7 @@ from ingest import archive
 from ingest.contracts import LANDING_DATASETS
 from ingest.freshness import usage_freshness
 from ingest.settings import Settings
+from orchestration.published import PublishedUnavailable, open_published, unavailable, verify_published
 from orchestration.warehouse import read_runs
 
 
@@ -32,16 +33,23 @@ class Status:
     checks_run_id: str | None = None
     checks_failed: list[dict[str, object]] = field(default_factory=list)  # errors and warnings of the last run
     data_docs: str | None = None
+    published_problem: str | None = None  # locked | damaged: the published file exists but cannot be read
+    published_message: str | None = None  # what is wrong with it and what to do, one line
 
 
 def mart_row_counts(settings: Settings) -> dict[str, int]:
+    """Rows per table of schema marts; raises PublishedUnavailable when the published file cannot be read."""
     if not settings.published_path.exists():
         return {}
-    with duckdb.connect(str(settings.published_path), read_only=True) as con:
-        tables = con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' order by table_name"
-        ).fetchall()
-        return {name: con.execute(f'select count(*) from marts."{name}"').fetchall()[0][0] for (name,) in tables}
+    verify_published(settings.published_path)
+    with open_published(settings.published_path) as con:
+        try:
+            tables = con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by table_name"
+            ).fetchall()
+            return {name: con.execute(f'select count(*) from marts."{name}"').fetchall()[0][0] for (name,) in tables}
+        except duckdb.Error as err:
+            raise unavailable(settings.published_path, err) from None
 
 
 def collect_status(settings: Settings) -> Status:
@@ -55,8 +63,11 @@ def collect_status(settings: Settings) -> Status:
         published_at=published_at,
         last_run=runs[-1] if runs else None,
         last_success=successes[-1] if successes else None,
-        mart_rows=mart_row_counts(settings),
     )
+    try:
+        status.mart_rows = mart_row_counts(settings)
+    except PublishedUnavailable as err:
+        status.published_problem, status.published_message = err.problem, str(err)
     log = archive.read_load_log(settings)
     for dataset in LANDING_DATASETS:
         entries = log.filter((pl.col("source") == dataset.source) & (pl.col("dataset") == dataset.name))

@@ -12,7 +12,7 @@ import fcntl
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.settings import Settings
+from orchestration import published
 
 STORAGE_COMPATIBILITY = "v1.5.0"  # so DuckDB clients from 1.5 on (e.g. the duckdb-cli on PyPI) can open it
 
@@ -67,17 +68,28 @@ def refresh_running(settings: Settings) -> bool:
         return False
 
 
-def prepare_build(settings: Settings) -> Path:
+def prepare_build(settings: Settings, log: Callable[[str], None] = lambda _message: None) -> Path:
     """Start a build from a copy of the published warehouse (so incremental models keep their state).
 
-    Leftovers of a crashed build are removed first; the published file is only ever read here.
+    Leftovers of a crashed build are removed first; the published file is only ever read here. The copy is
+    used only when it reads and its incremental state agrees with the load log; otherwise, and when a full
+    rebuild was requested (`modelmarket refresh --full`), the build starts empty, so dbt builds every model
+    from raw/, and `log` gets one line saying why.
     """
     if settings.build_dir.exists():
         shutil.rmtree(settings.build_dir)
     settings.build_dir.mkdir(parents=True)
+    if published.take_full_rebuild_request(settings):
+        log("building from raw/: a full rebuild was requested")
+        return settings.build_path
     if settings.published_path.exists():
         tmp = settings.build_path.with_suffix(".copying")
-        shutil.copyfile(settings.published_path, tmp)
+        shutil.copyfile(settings.published_path, tmp)  # the file only: a `.wal` beside it is never carried over
+        reason = published.reason_not_to_build_on(settings, tmp)
+        if reason is not None:
+            tmp.unlink()
+            log(f"building from raw/: {reason}")
+            return settings.build_path
         os.replace(tmp, settings.build_path)
     return settings.build_path
 
@@ -159,6 +171,7 @@ def publish(settings: Settings, run: RefreshRun) -> Path:
         raise FileNotFoundError(f"no build to publish at {build}")
     results_dir = settings.quality_results_dir
     _stamp_refresh_run(build, run, sorted(results_dir.glob("*.parquet")) if results_dir.is_dir() else [])
+    published.seal_build(settings)  # checkpointed, no .wal, mode 0444; the old file's stale .wal set aside
     if settings.published_path.exists():
         # A hard link is instant and leaves the published path in place until the replace below.
         tmp_prev = settings.previous_path.with_suffix(".tmp")

@@ -87,7 +87,7 @@ def warehouse_dbt(context: AssetExecutionContext, dbt: DbtCliResource, modelmark
     not every night.
     """
     settings = modelmarket.settings()
-    prepare_build(settings)
+    prepare_build(settings, log=context.log.info)
     context.log.info(f"building into {settings.build_path}")
     args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(settings.dbt_vars())]
     args += ["--log-level-file", "warn"]  # the debug log file cost ~2 s of CPU; the event stream is kept anyway
