@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, filters, queries
+from dashboards import charts, filters, queries, safe_csv
 from dashboards.filters import Filters
 from dashboards.queries import FilterOptions, WarehouseInfo
 from ingest.settings import Settings
@@ -136,8 +136,13 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "table"
 
 
-def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8")
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The table as the download button's CSV: text cells a spreadsheet would run as formulas get a leading `'`."""
+    safe = frame.rename(columns=safe_csv.neutralise)
+    for column, dtype in safe.dtypes.items():
+        if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):  # not numbers, dates, flags
+            safe[column] = safe[column].map(safe_csv.neutralise)
+    return safe.to_csv(index=False).encode("utf-8")
 
 
 def table(
@@ -156,7 +161,7 @@ def table(
     slug = _slug(name)
     st.download_button(
         "Download CSV",
-        data=partial(_csv_bytes, frame),
+        data=partial(csv_bytes, frame),
         file_name=f"{slug}.csv",
         mime="text/csv",
         key=f"download-{slug}",
