@@ -14,6 +14,7 @@ import streamlit as st
 
 from dashboards import charts, filters, queries, safe_csv
 from dashboards.filters import Filters
+from dashboards.formatting import md_escape
 from dashboards.queries import FilterOptions, WarehouseInfo
 from ingest.settings import Settings
 
@@ -79,10 +80,10 @@ def unavailable(info: WarehouseInfo, tables: Sequence[str]) -> None:
     """Stop the page with a friendly message when the warehouse is missing, unreadable or lacks `tables`."""
     if not info.exists:
         st.info(NO_WAREHOUSE_MESSAGE, icon=":material/database:")
-        st.caption(f"Looked for `{info.path}` (set MODELMARKET_HOME to use another home).")
+        st.caption(f"Looked for {md_escape(info.path)} (set MODELMARKET_HOME to use another home).")
         st.stop()
     if info.error is not None:
-        st.error(f"The published warehouse could not be opened: {info.error}", icon=":material/error:")
+        st.error(f"The published warehouse could not be opened: {md_escape(info.error)}", icon=":material/error:")
         st.stop()
     missing = [table for table in tables if table not in info.tables]
     if missing:
@@ -104,10 +105,10 @@ def demo_banner(info: WarehouseInfo) -> None:
 
 
 def freshness_text(info: WarehouseInfo) -> str:
-    """'Last refresh 2025-04-02 03:00 UTC (published; 12 files, 1,234 rows, 3.4 s)', or what is known."""
+    """'Last refresh 2025-04-02 03:00 UTC (published; 12 files, 1,234 rows, 3.4 s)', or what is known (Markdown)."""
     run = info.last_refresh
     if run is not None and run.published_at is not None:
-        details = [run.status]
+        details = [md_escape(run.status)]
         if run.files_loaded is not None:
             details.append(f"{run.files_loaded:,} files")
         if run.rows_loaded is not None:
@@ -142,7 +143,7 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     for column, dtype in safe.dtypes.items():
         if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):  # not numbers, dates, flags
             safe[column] = safe[column].map(safe_csv.neutralise)
-    return safe.to_csv(index=False).encode("utf-8")
+    return safe.to_csv(index=False, lineterminator=safe_csv.LINE_END).encode("utf-8")
 
 
 def table(

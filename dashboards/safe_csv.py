@@ -8,7 +8,9 @@ quote (the OWASP advice). Only strings are changed: a number stays a number, so 
 written as -3.5, while the text "-3.5" in a text column is written as '-3.5. `raw=True` (the `--raw` flag)
 writes every cell as it is.
 
-Pure standard library, so the command line can use it without the dashboard's dependencies.
+Rows end with CRLF (RFC 4180, as spreadsheets write CSV): a cell holding a carriage return is then quoted like
+one holding a newline, so no reader splits it into a second row. Pure standard library, so the command line
+can use it without the dashboard's dependencies.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import TextIO
 
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
+LINE_END = "\r\n"
 
 
 def neutralise(value: object) -> object:
@@ -39,7 +42,7 @@ def write_csv(
 
     Cells go through `neutralise` unless `raw`; None is an empty cell.
     """
-    writer = csv.writer(handle, lineterminator="\n")
+    writer = csv.writer(handle, lineterminator=LINE_END)
     writer.writerow(header if raw else [neutralise(name) for name in header])
     rows = 0
     for batch in batches:
