@@ -138,7 +138,7 @@ AUTOLINK = re.compile(r"(https?://|www(?=\.))|([-.\w+]+@[-\w]+(?:\.[-\w]+)+)", r
 
 def markdown_strings(at: AppTest) -> Iterator[tuple[str, str]]:
     """(element type, text) of every string the page sends that the browser renders as Markdown."""
-    for node in at._tree:
+    for node in (*at.main, *at.sidebar):
         kind = getattr(node, "type", "")
         proto = getattr(node, "proto", None)
         if proto is None or kind in PLAIN_TEXT_ELEMENTS or not hasattr(proto, "ListFields"):
