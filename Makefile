@@ -49,12 +49,14 @@ lint: install
 refresh: install
 	$(BIN)/modelmarket refresh
 
-# The Dagster UI on port 3000, with DAGSTER_HOME inside MODELMARKET_HOME.
+# The Dagster UI on port 3000 of this machine only (DAGSTER_ADDRESS=0.0.0.0 for every interface), with
+# DAGSTER_HOME inside MODELMARKET_HOME.
+DAGSTER_ADDRESS ?= 127.0.0.1
 dagster: install
 	@mkdir -p "$(MODELMARKET_HOME)/dagster"
 	@$(BIN)/python -c "from ingest.settings import Settings; from orchestration.dbt_project import ensure_manifest; ensure_manifest(Settings.from_env())"
 	PATH="$(CURDIR)/$(BIN):$$PATH" DAGSTER_HOME="$(MODELMARKET_HOME)/dagster" \
-		$(BIN)/dagster dev -m orchestration.definitions -h 0.0.0.0 -p 3000
+		$(BIN)/dagster dev -m orchestration.definitions -h "$(DAGSTER_ADDRESS)" -p 3000
 
 # DESIGN §8: 3M and 30M usage rows by default (BENCH_ARGS="--with-100m" adds 100M) → benchmarks/results/
 bench: install

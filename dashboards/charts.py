@@ -1,4 +1,9 @@
-"""Plotly figures of the dashboards, and one stable colour per vendor across all of them."""
+"""Plotly figures of the dashboards, and one stable colour per vendor across all of them.
+
+Plotly reads titles, trace names, axis categories and hover text as a little HTML: every title and every name or
+label taken from data goes through `formatting.chart_text`, and hover templates never contain data (a name is
+shown with `%{fullData.name}`), so a value is drawn as its characters and never as markup or a template field.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
+
+from dashboards.formatting import chart_text
 
 # A fixed qualitative palette (Tableau 10, then D3's remaining hues): vendor i in sorted order gets colour i.
 PALETTE: tuple[str, ...] = (
@@ -29,6 +36,7 @@ PALETTE: tuple[str, ...] = (
 )
 OTHER_COLOR = "#BAB0AC"
 OTHER_LABEL = "Other vendors"
+NAMED_HOVER = "%{{fullData.name}}: {value}<extra></extra>"  # the trace's (escaped) name, then the value
 
 MODERATE_HHI = 1000
 HIGH_HHI = 1800
@@ -92,22 +100,22 @@ def share_area(
                 "type": "scatter",
                 "x": rows["period_start"].to_numpy(),
                 "y": rows["share"].to_numpy(),
-                "name": vendor_name,
+                "name": chart_text(vendor_name),
                 "mode": "lines",
                 "stackgroup": "shares",
                 "line": {"width": 0.8, "color": colors.get(vendor_id, OTHER_COLOR)},
-                "hovertemplate": f"{vendor_name}: %{{y:.1%}}<extra></extra>",
+                "hovertemplate": NAMED_HOVER.format(value="%{y:.1%}"),
             }
         )
     _add_traces(figure, traces)
     figure.update_layout(
-        title=title,
+        title=chart_text(title),
         height=height,
         hovermode="x unified",
         legend={"orientation": "h", "yanchor": "bottom", "y": -0.3},
         margin={"t": 60, "b": 20},
     )
-    figure.update_yaxes(title=y_title, tickformat=".0%", range=[0, 1])
+    figure.update_yaxes(title=chart_text(y_title), tickformat=".0%", range=[0, 1])
     figure.update_xaxes(title=None)
     return figure
 
@@ -150,7 +158,7 @@ def concentration_chart(frame: pd.DataFrame, *, title: str, height: int = 420) -
     figure.update_yaxes(title="HHI (0–10,000)", range=[0, min(top, 10_000)], tickformat=",.0f", secondary_y=False)
     figure.update_yaxes(title="CR4 (share of the top 4)", range=[0, 1.05], tickformat=".0%", secondary_y=True)
     figure.update_layout(
-        title=title,
+        title=chart_text(title),
         height=height,
         hovermode="x unified",
         legend={"orientation": "h", "yanchor": "bottom", "y": -0.3},
@@ -200,7 +208,7 @@ def cohort_heatmap(cohorts: pd.DataFrame, *, value: str, title: str, height: int
             hovertemplate="cohort %{y}<br>month %{x}: %{z:.1%}<extra></extra>",
         )
     )
-    figure.update_layout(title=title, height=height, margin={"t": 60, "b": 20})
+    figure.update_layout(title=chart_text(title), height=height, margin={"t": 60, "b": 20})
     figure.update_yaxes(autorange="reversed", title="Cohort (first active month, accounts)", type="category")
     figure.update_xaxes(title="Months since the cohort month", dtick=1)
     return figure
@@ -235,7 +243,7 @@ def movement_waterfall(row: Mapping[str, float], *, title: str, height: int = 42
             hovertemplate="%{x}: $%{y:,.2f}<extra></extra>",
         )
     )
-    figure.update_layout(title=title, height=height, margin={"t": 60, "b": 20}, showlegend=False)
+    figure.update_layout(title=chart_text(title), height=height, margin={"t": 60, "b": 20}, showlegend=False)
     figure.update_yaxes(title="MRR (USD)", tickformat="$,.0f")
     return figure
 
@@ -247,7 +255,7 @@ def retention_lines(
     figure = make_subplots(rows=1, cols=2, shared_yaxes=False, subplot_titles=(f"NRR ({horizon})", f"GRR ({horizon})"))
     traces: list[dict[str, object]] = []
     for vendor_id, rows in retention.groupby("vendor_id", sort=True):
-        name = str(rows["vendor_name"].iloc[0])
+        name = chart_text(rows["vendor_name"].iloc[0])
         color = colors.get(str(vendor_id), OTHER_COLOR)
         months = rows["month"].to_numpy()
         for col, metric in ((1, f"nrr_{horizon}"), (2, f"grr_{horizon}")):
@@ -262,14 +270,16 @@ def retention_lines(
                     "mode": "lines+markers",
                     "marker": {"size": 4},
                     "line": {"color": color, "width": 1.8},
-                    "hovertemplate": f"{name}: %{{y:.1%}}<extra></extra>",
+                    "hovertemplate": NAMED_HOVER.format(value="%{y:.1%}"),
                 }
             )
     _add_traces(figure, traces, cols=[1 + i % 2 for i in range(len(traces))])
     for col in (1, 2):
         figure.add_hline(y=1, line={"color": "#888888", "dash": "dash", "width": 1}, row=1, col=col)
     figure.update_yaxes(tickformat=".0%")
-    figure.update_layout(title=title, height=height, hovermode="x unified", legend=_LEGEND_BELOW, margin={"t": 80})
+    figure.update_layout(
+        title=chart_text(title), height=height, hovermode="x unified", legend=_LEGEND_BELOW, margin={"t": 80}
+    )
     return figure
 
 
@@ -284,7 +294,9 @@ def switching_sankey(
     targets = flows.drop_duplicates("to_vendor").sort_values("to_vendor")
     left = {vendor: i for i, vendor in enumerate(sources["from_vendor"])}
     right = {vendor: len(left) + i for i, vendor in enumerate(targets["to_vendor"])}
-    labels = [f"{name} (from)" for name in sources["from_name"]] + [f"{name} (to)" for name in targets["to_name"]]
+    labels = [chart_text(f"{name} (from)") for name in sources["from_name"]] + [
+        chart_text(f"{name} (to)") for name in targets["to_name"]
+    ]
     node_colors = [colors.get(v, OTHER_COLOR) for v in sources["from_vendor"]] + [
         colors.get(v, OTHER_COLOR) for v in targets["to_vendor"]
     ]
@@ -302,7 +314,7 @@ def switching_sankey(
             },
         )
     )
-    figure.update_layout(title=title, height=height, margin={"t": 60, "b": 20})
+    figure.update_layout(title=chart_text(title), height=height, margin={"t": 60, "b": 20})
     return figure
 
 
@@ -332,14 +344,16 @@ def price_steps(
             go.Scatter(
                 x=xs,
                 y=ys,
-                name=str(model_id),
+                name=chart_text(model_id),
                 mode="lines",
                 line={"shape": "hv", "width": 2},
                 connectgaps=False,
-                hovertemplate=f"{model_id}: $%{{y:,.4g}} per Mtok<extra></extra>",
+                hovertemplate=NAMED_HOVER.format(value="$%{y:,.4g} per Mtok"),
             )
         )
-    figure.update_layout(title=title, height=height, hovermode="x unified", legend=_LEGEND_BELOW, margin={"t": 60})
+    figure.update_layout(
+        title=chart_text(title), height=height, hovermode="x unified", legend=_LEGEND_BELOW, margin={"t": 60}
+    )
     figure.update_yaxes(title="USD per million tokens", type="log", tickprefix="$")
     return figure
 
@@ -359,7 +373,7 @@ def price_index_lines(
     traces = []
     for vendor_id, rows in frame.groupby("vendor_id", sort=False):
         is_all = vendor_id == "all"
-        name = str(rows["vendor_name"].iloc[0])
+        name = chart_text(rows["vendor_name"].iloc[0])
         traces.append(
             {
                 "type": "scatter",
@@ -372,12 +386,14 @@ def price_index_lines(
                     "width": 3.5 if is_all else 1.8,
                     "shape": "hv",
                 },
-                "hovertemplate": f"{name}: %{{y:,.4g}}<extra></extra>",
+                "hovertemplate": NAMED_HOVER.format(value="%{y:,.4g}"),
             }
         )
     _add_traces(figure, traces)
-    figure.update_layout(title=title, height=height, hovermode="x unified", legend=_LEGEND_BELOW, margin={"t": 60})
-    figure.update_yaxes(title=y_title, type="log" if log else "linear")
+    figure.update_layout(
+        title=chart_text(title), height=height, hovermode="x unified", legend=_LEGEND_BELOW, margin={"t": 60}
+    )
+    figure.update_yaxes(title=chart_text(y_title), type="log" if log else "linear")
     return figure
 
 
@@ -412,15 +428,15 @@ def radar(
         go.Scatterpolar(
             r=closed(vendor_scores),
             theta=labels,
-            name=vendor_name,
+            name=chart_text(vendor_name),
             fill="toself",
             fillcolor=_rgba(color, 0.25),
             line={"color": color, "width": 2.5},
-            hovertemplate=f"{vendor_name} %{{theta}}: %{{r:.1f}}<extra></extra>",
+            hovertemplate="%{fullData.name} %{theta}: %{r:.1f}<extra></extra>",
         )
     )
     figure.update_layout(
-        title=title,
+        title=chart_text(title),
         height=height,
         polar={"radialaxis": {"range": [0, 100]}},
         legend=_LEGEND_BELOW,
@@ -437,7 +453,7 @@ def horizontal_bars(
     figure = go.Figure(
         go.Bar(
             x=data[x],
-            y=data[y],
+            y=[chart_text(label) for label in data[y]],
             orientation="h",
             marker={"color": color},
             text=data[x],
@@ -445,7 +461,7 @@ def horizontal_bars(
             hovertemplate="%{y}: %{x:,}<extra></extra>",
         )
     )
-    figure.update_layout(title=title, height=height, margin={"t": 60, "b": 20, "l": 20})
+    figure.update_layout(title=chart_text(title), height=height, margin={"t": 60, "b": 20, "l": 20})
     figure.update_xaxes(title=x_title)
     figure.update_yaxes(title=None, automargin=True)
     return figure

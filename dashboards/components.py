@@ -12,8 +12,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, filters, queries
+from dashboards import charts, filters, queries, safe_csv
 from dashboards.filters import Filters
+from dashboards.formatting import md_escape
 from dashboards.queries import FilterOptions, WarehouseInfo
 from ingest.settings import Settings
 
@@ -79,13 +80,13 @@ def unavailable(info: WarehouseInfo, tables: Sequence[str]) -> None:
     """Stop the page with a friendly message when the warehouse is missing, unreadable or lacks `tables`."""
     if not info.exists:
         st.info(NO_WAREHOUSE_MESSAGE, icon=":material/database:")
-        st.caption(f"Looked for `{info.path}` (set MODELMARKET_HOME to use another home).")
+        st.caption(f"Looked for {md_escape(info.path)} (set MODELMARKET_HOME to use another home).")
         st.stop()
     if info.error is not None:
-        st.error(f"The published warehouse cannot be read: {info.error}", icon=":material/error:")
+        st.error(f"The published warehouse could not be opened: {md_escape(info.error)}", icon=":material/error:")
         st.stop()
     if info.notice is not None:
-        st.warning(info.notice, icon=":material/lock:")
+        st.warning(md_escape(info.notice), icon=":material/lock:")
     missing = [table for table in tables if table not in info.tables]
     if missing:
         st.info(
@@ -98,7 +99,7 @@ def unavailable(info: WarehouseInfo, tables: Sequence[str]) -> None:
 def unreadable_notice(error: queries.PublishedUnavailable) -> None:
     """What a page shows instead of the rest of its content when the file stops being readable mid-page."""
     st.warning(
-        f"{error}. The figures above are the last results this dashboard had; the rest of the page needs the file.",
+        f"{md_escape(str(error))}. The figures above are the last results this dashboard had; the rest of the page needs the file.",
         icon=":material/lock:",
     )
 
@@ -114,10 +115,10 @@ def demo_banner(info: WarehouseInfo) -> None:
 
 
 def freshness_text(info: WarehouseInfo) -> str:
-    """'Last refresh 2025-04-02 03:00 UTC (published; 12 files, 1,234 rows, 3.4 s)', or what is known."""
+    """'Last refresh 2025-04-02 03:00 UTC (published; 12 files, 1,234 rows, 3.4 s)', or what is known (Markdown)."""
     run = info.last_refresh
     if run is not None and run.published_at is not None:
-        details = [run.status]
+        details = [md_escape(run.status)]
         if run.files_loaded is not None:
             details.append(f"{run.files_loaded:,} files")
         if run.rows_loaded is not None:
@@ -146,8 +147,13 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "table"
 
 
-def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8")
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The table as the download button's CSV: text cells a spreadsheet would run as formulas get a leading `'`."""
+    safe = frame.rename(columns=safe_csv.neutralise)
+    for column, dtype in safe.dtypes.items():
+        if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):  # not numbers, dates, flags
+            safe[column] = safe[column].map(safe_csv.neutralise)
+    return safe.to_csv(index=False, lineterminator=safe_csv.LINE_END).encode("utf-8")
 
 
 def table(
@@ -166,7 +172,7 @@ def table(
     slug = _slug(name)
     st.download_button(
         "Download CSV",
-        data=partial(_csv_bytes, frame),
+        data=partial(csv_bytes, frame),
         file_name=f"{slug}.csv",
         mime="text/csv",
         key=f"download-{slug}",

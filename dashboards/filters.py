@@ -151,7 +151,7 @@ def measure_selector(available: Sequence[str]) -> str:
         default=url_state.initial(MEASURE_KEY, codes, default, "one"),
         key=MEASURE_KEY,
         required=True,
-        format_func=lambda code: formatting.measure(code).label,
+        format_func=lambda code: formatting.md_escape(formatting.measure(code).label),
         help="What the shares are shares of.",
     )
     url_state.publish(MEASURE_KEY, chosen, codes, default, "one")

@@ -1,14 +1,33 @@
 """How numbers, periods and codes read on the dashboards: USD, percentages, percentage points, period labels.
 
 Pure functions and constants only (no Streamlit), so pages and tests format the same way.
+
+Data is shown as text, never as markup. Streamlit reads titles, captions, notices, metric labels and values,
+expander and tab labels as Markdown, and Plotly reads chart titles, trace names, axis labels and hover text as
+a little HTML. A value from the warehouse (a vendor or model name, an id, a file name, a reason) is passed
+through `md_escape` before it goes into Markdown and through `chart_text` before it goes into a chart, so a
+vendor named `![x](http://host/pixel.png)` is shown as those characters and fetches nothing. Widgets whose
+options are plain text (select boxes, multiselects) and table cells take values as they are.
 """
 
 from __future__ import annotations
 
+import html
 import math
+import re
+import string
 from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
+
+# CommonMark: a backslash before any ASCII punctuation character makes it a literal character. Escaping them all
+# also stops Streamlit's own syntax (`:red[…]`, `:material/…:`, emoji `:name:`, `$math$`).
+_MARKDOWN_PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
+_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
+# GFM also turns `http://…`, `www.…` and `name@host.tld` inside plain text into links, escaped or not: an
+# invisible word joiner after `://`'s colon, after `www` and after `@` keeps them text.
+WORD_JOINER = "\u2060"
+_AUTOLINK_STARTS = re.compile(r"(?<=:)(?=//)|(?i:(?<=www))(?=\.)|(?<=@)")
 
 GRAINS: tuple[str, ...] = ("month", "quarter")
 GRAIN_LABELS = MappingProxyType({"month": "Monthly", "quarter": "Quarterly"})
@@ -47,6 +66,21 @@ MEASURES = MappingProxyType(
     }
 )
 MEASURE_ORDER: tuple[str, ...] = ("spend", "revenue", "customers", "tokens")
+
+
+def md_escape(value: object) -> str:
+    """`value` as Markdown that renders exactly its characters, never as markup or a link.
+
+    ASCII punctuation is backslash-escaped, line breaks become spaces, and a word joiner (invisible) breaks the
+    starts of GFM's literal autolinks.
+    """
+    text = _AUTOLINK_STARTS.sub(WORD_JOINER, _LINE_BREAKS.sub(" ", str(value)))
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+
+
+def chart_text(value: object) -> str:
+    """`value` as Plotly text that renders exactly its characters: `&`, `<` and `>` as HTML entities."""
+    return html.escape(str(value), quote=False)
 
 
 def measure(code: str) -> Measure:

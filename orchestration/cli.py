@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import json
 import os
 import socket
-import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -136,18 +134,18 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # --- sql -----------------------------------------------------------------------------------------
-def _run_query(con, query: str, as_csv: bool, max_rows: int) -> None:
+def _run_query(con, query: str, as_csv: bool, max_rows: int, raw: bool = False) -> None:
     import duckdb
+
+    from dashboards.safe_csv import write_csv
 
     try:
         if as_csv:
             cursor = con.execute(query)
             if cursor.description is None:
                 return
-            writer = csv.writer(sys.stdout, lineterminator="\n")
-            writer.writerow([column[0] for column in cursor.description])
-            while batch := cursor.fetchmany(10_000):
-                writer.writerows(batch)
+            batches = iter(lambda: cursor.fetchmany(10_000), [])
+            write_csv(sys.stdout, [column[0] for column in cursor.description], batches, raw=raw)
             return
         relation = con.sql(query)
         if relation is not None:
@@ -167,7 +165,7 @@ def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
         raise UserError(str(err)) from None
     with con:
         if args.query:
-            _run_query(con, args.query, args.csv, args.max_rows)
+            _run_query(con, args.query, args.csv, args.max_rows, args.raw)
             return 0
         interactive = sys.stdin.isatty()
         if interactive:
@@ -187,14 +185,14 @@ def cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
             buffer.append(line)
             if line.rstrip().endswith(";"):
                 try:
-                    _run_query(con, "\n".join(buffer), args.csv, args.max_rows)
+                    _run_query(con, "\n".join(buffer), args.csv, args.max_rows, args.raw)
                 except UserError as err:
                     if not interactive:
                         raise
                     _say(str(err))
                 buffer = []
         if "".join(buffer).strip():
-            _run_query(con, "\n".join(buffer), args.csv, args.max_rows)
+            _run_query(con, "\n".join(buffer), args.csv, args.max_rows, args.raw)
     return 0
 
 
@@ -209,19 +207,24 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
     return False
 
 
+def _url_host(address: str) -> str:
+    """The host to print in the dashboard's URL: localhost for this machine or every interface."""
+    return "localhost" if address in ("127.0.0.1", "0.0.0.0", "localhost", "::", "::1") else address
+
+
 def cmd_dashboard(args: argparse.Namespace, settings: Settings) -> int:
     port = args.port or settings.port
     if port_in_use(port):
         raise UserError(f"port {port} is in use; set MODELMARKET_PORT or pass --port to choose another")
     if not settings.published_path.exists():
         _say(f"note: no published warehouse at {settings.published_path} yet; the pages will say so")
-    from dashboards.server import streamlit_command
+    from dashboards.server import serve, streamlit_command
 
     command = streamlit_command(port, args.address)
-    print(f"dashboard: http://localhost:{port}  (Ctrl-C to stop)", flush=True)
+    print(f"dashboard: http://{_url_host(args.address)}:{port}  (Ctrl-C to stop)", flush=True)
     env = {"MODELMARKET_HOME": str(settings.home), "MODELMARKET_PORT": str(port)}
     try:
-        return subprocess.call(command, env=os.environ | env)
+        return serve(command, os.environ | env)
     except KeyboardInterrupt:
         return 0
 
@@ -233,7 +236,9 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from orchestration.export import ExportError, export_marts
 
     try:
-        written = export_marts(settings.published_path, args.out, args.format, args.mart or (), progress=_say)
+        written = export_marts(
+            settings.published_path, args.out, args.format, args.mart or (), progress=_say, raw=args.raw
+        )
     except ExportError as err:
         raise UserError(str(err)) from None
     except duckdb.Error as err:  # e.g. a damaged block met while copying a mart
@@ -292,11 +297,18 @@ def build_parser() -> argparse.ArgumentParser:
     sql.add_argument("query", nargs="?", help="a SQL query; without it, an interactive prompt (or stdin)")
     sql.add_argument("--csv", action="store_true", help="write CSV to stdout instead of a table")
     sql.add_argument("--max-rows", type=int, default=40, help="rows shown in table output (default 40)")
+    sql.add_argument(
+        "--raw", action="store_true", help="with --csv: keep text cells starting with = + - @ as they are (no ')"
+    )
     sql.set_defaults(func=cmd_sql)
 
     dashboard = sub.add_parser("dashboard", help="serve the Streamlit dashboard")
     dashboard.add_argument("--port", type=int, default=None, help="port (default $MODELMARKET_PORT or 8501)")
-    dashboard.add_argument("--address", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
+    dashboard.add_argument(
+        "--address",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 for every interface)",
+    )
     dashboard.set_defaults(func=cmd_dashboard)
 
     rollback = sub.add_parser("rollback", help="restore the previously published warehouse")
@@ -307,6 +319,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, required=True, help="output directory (created; files <mart>.<format>)")
     export.add_argument(
         "--mart", action="append", metavar="NAME", help="a mart to export (repeatable; default: every mart)"
+    )
+    export.add_argument(
+        "--raw", action="store_true", help="CSV: keep text cells starting with = + - @ as they are (no ')"
     )
     export.set_defaults(func=cmd_export)
 

@@ -1,7 +1,9 @@
 """`modelmarket export`: write marts of the published warehouse to Parquet or CSV files for analysts.
 
 The connection is read-only. Table names come from the warehouse's own `information_schema` (a requested mart
-must be one of them) and are quoted as identifiers; the output path is a bound parameter of `COPY`.
+must be one of them) and are quoted as identifiers; the output path is a bound parameter of `COPY`. CSV is
+written by `dashboards.safe_csv` (as `modelmarket sql --csv`): text cells a spreadsheet would run as a formula
+get a leading `'` unless `raw`.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ from pathlib import Path
 
 import duckdb
 
+from dashboards.safe_csv import write_csv
 from orchestration.published import PublishedUnavailable, open_published
 
 MARTS_SCHEMA = "marts"
-FORMATS: dict[str, str] = {"parquet": "(format parquet, compression zstd)", "csv": "(format csv, header true)"}
+FORMATS: tuple[str, ...] = ("parquet", "csv")
+PARQUET_OPTIONS = "(format parquet, compression zstd)"
+CSV_BATCH_ROWS = 50_000
 
 
 class ExportError(ValueError):
@@ -48,8 +53,12 @@ def export_marts(
     fmt: str,
     marts: Sequence[str] = (),
     progress: Callable[[str], None] = lambda _message: None,
+    raw: bool = False,
 ) -> list[Exported]:
-    """Write each mart (default: every one) to `out_dir/<mart>.<fmt>`; returns what was written."""
+    """Write each mart (default: every one) to `out_dir/<mart>.<fmt>`; returns what was written.
+
+    `raw`: CSV cells are written as they are, formula-looking text included.
+    """
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     try:
@@ -67,8 +76,19 @@ def export_marts(
         for index, mart in enumerate(chosen, start=1):
             path = out_dir / f"{mart}.{fmt}"
             table = f"{_identifier(MARTS_SCHEMA)}.{_identifier(mart)}"
-            rows = con.execute(f"copy {table} to ? {FORMATS[fmt]}", [str(path)]).fetchone()
-            count = int(rows[0]) if rows else 0
+            if fmt == "csv":
+                count = _write_csv(con, table, path, raw)
+            else:
+                rows = con.execute(f"copy {table} to ? {PARQUET_OPTIONS}", [str(path)]).fetchone()
+                count = int(rows[0]) if rows else 0
             progress(f"[{index}/{len(chosen)}] {mart}: {count:,} rows → {path}")
             written.append(Exported(mart=mart, path=path, rows=count))
     return written
+
+
+def _write_csv(con: duckdb.DuckDBPyConnection, table: str, path: Path, raw: bool) -> int:
+    """`table` (a quoted name) as CSV at `path`, streamed in batches; returns the rows written."""
+    cursor = con.execute(f"select * from {table}")
+    header = [column[0] for column in cursor.description]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        return write_csv(handle, header, iter(lambda: cursor.fetchmany(CSV_BATCH_ROWS), []), raw=raw)

@@ -329,7 +329,8 @@ def test_quality_page_on_the_demo_warehouse(demo: Path, demo_home: Settings, ope
     shown = freshness.set_index(["source", "dataset"])["files_loaded"].to_dict()
     assert shown == expected.set_index(["source", "dataset"])["n"].to_dict()
     assert metric(at, "Newest usage day")  # read from the archived usage files
-    assert str(demo_home.quality_reports_dir / "index.html") in " ".join(m.value for m in at.markdown)
+    docs_index = formatting.md_escape(demo_home.quality_reports_dir / "index.html")  # shown as text, not markup
+    assert docs_index in " ".join(m.value for m in at.markdown)
 
 
 @pytest.fixture
@@ -352,7 +353,7 @@ def test_quality_page_shows_failures_quarantine_and_rejections(fixture_home: Pat
     at = open_app("views/quality.py")
     assert metric(at, "Last attempt") == "failed"
     assert metric(at, "Failed attempts since") == "1"
-    assert any("gx_usage failed" in e.value for e in at.error)
+    assert any(formatting.md_escape("gx_usage failed") in e.value for e in at.error)
 
     failed = [row for row in fx.QUALITY_RESULTS if not row[5] and row[4] in ("error", "warning")]
     assert metric(at, "Failed (error)") == str(sum(row[4] == "error" for row in failed))
@@ -413,4 +414,5 @@ def test_overview_retention_new_customers_prices_and_movers(demo: Path, open_app
     worst = next(m for m in at.metric if m.label.startswith("Sustainability, worst mover"))
     assert best.proto.delta == f"{change.max():+.1f} points" and worst.proto.delta == f"{change.min():+.1f} points"
     names = read(demo, "select vendor_id, vendor_name from marts.dim_vendors").set_index("vendor_id")["vendor_name"]
-    assert (best.value, worst.value) == (names[change.idxmax()], names[change.idxmin()])
+    expected = (formatting.md_escape(names[change.idxmax()]), formatting.md_escape(names[change.idxmin()]))
+    assert (best.value, worst.value) == expected

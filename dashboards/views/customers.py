@@ -7,6 +7,7 @@ from datetime import date
 import streamlit as st
 
 from dashboards import charts, components, formatting, queries, url_state
+from dashboards.formatting import md_escape
 
 TABLES = (
     *components.MARKET_TABLES,
@@ -55,10 +56,10 @@ url_state.publish(VENDOR_KEY, vendor, vendor_ids, default_vendor, "one")
 vendor_name = names.get(vendor, vendor)
 
 # --- monthly movements ----------------------------------------------------------------------------------
-st.subheader(f"MRR movements, {vendor_name}")
+st.subheader(f"MRR movements, {md_escape(vendor_name)}")
 movements = queries.revenue_movements(ctx.path, vendor, view.segment, start, end)
 if movements.empty:
-    components.empty_state(f"{vendor_name} has no revenue movements for {scope}.")
+    components.empty_state(f"{md_escape(vendor_name)} has no revenue movements for {scope}.")
 else:
     months = [m.date() for m in movements["month"]]
     month: date = st.select_slider(
@@ -95,7 +96,7 @@ else:
             row.to_dict(), title=f"MRR waterfall, {vendor_name}, {view.segment_label}, {month_label} (USD)"
         )
     )
-    with st.expander(f"Monthly movements of {vendor_name}, {scope}"):
+    with st.expander(f"Monthly movements of {md_escape(vendor_name)}, {scope}"):
         components.table(
             movements.drop(columns=["vendor_name"]),
             name=f"revenue-movements-{vendor}-{view.segment}",
@@ -174,7 +175,7 @@ def retention_section() -> None:
 
 def cohort_section() -> None:
     """Cohort retention of the chosen vendor (logo or revenue)."""
-    st.subheader(f"Cohort retention, {vendor_name}")
+    st.subheader(f"Cohort retention, {md_escape(vendor_name)}")
     cohort_codes = list(COHORT_MEASURES)
     cohort_measure = st.segmented_control(
         "Retention",
@@ -189,7 +190,7 @@ def cohort_section() -> None:
     cohort_measure = cohort_measure if cohort_measure in COHORT_MEASURES else "logo_retention"
     cohorts = queries.cohorts(ctx.path, vendor, view.segment, start, end)
     if cohorts.empty:
-        components.empty_state(f"No {vendor_name} cohort starts in {view.period_label}.")
+        components.empty_state(f"No {md_escape(vendor_name)} cohort starts in {view.period_label}.")
     else:
         st.plotly_chart(
             charts.cohort_heatmap(

@@ -11,7 +11,10 @@ view = ctx.filters
 
 st.title("Market share & concentration")
 measure = formatting.measure(filters.measure_selector(ctx.options.measures))
-st.caption(f"{measure.label}: {measure.note}. {view.grain_label}, {view.segment_label}, {view.period_label}.")
+st.caption(
+    f"{formatting.md_escape(measure.label)}: {measure.note}. {view.grain_label}, {view.segment_label}, "
+    f"{view.period_label}."
+)
 
 empty_hint = None
 if measure.code == "revenue" and (view.grain != "quarter" or view.segment != "all"):
@@ -71,8 +74,9 @@ else:
     if not queries.is_complete(last["period_start"].date(), view.grain, ctx.info.data_as_of):
         last_label += " (not over yet)"
     st.markdown(
-        f"In **{last_label}** the {measure.label.lower()} market ({view.segment_label.lower()}) is "
-        f"**{last['level']}**: HHI {last['hhi']:,.0f} ({formatting.concentration_words(float(last['hhi']))}); "
+        f"In **{last_label}** the {formatting.md_escape(measure.label.lower())} market "
+        f"({view.segment_label.lower()}) is **{formatting.md_escape(last['level'])}**: HHI {last['hhi']:,.0f} "
+        f"({formatting.concentration_words(float(last['hhi']))}); "
         f"the top 4 vendors hold {formatting.pct(float(last['cr4']))} among {int(last['n_vendors'])} vendors."
     )
     st.plotly_chart(

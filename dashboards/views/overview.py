@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import charts, components, formatting, queries
+from dashboards.formatting import md_escape
 
 ctx = components.page_context()
 view = ctx.filters
@@ -138,9 +139,9 @@ with third[0]:
         border=True,
     )
     if head.level is not None and head.hhi is not None:
-        st.caption(f"{head.level.capitalize()} ({formatting.concentration_words(head.hhi)})")
+        st.caption(f"{md_escape(head.level.capitalize())} ({formatting.concentration_words(head.hhi)})")
 third[1].metric(
-    f"Spend leader: {head.leader_name or '–'}",
+    f"Spend leader: {md_escape(head.leader_name or '–')}",
     formatting.pct(head.leader_share),
     delta=formatting.pp(head.leader_share_change_pp),
     delta_description=f"vs {previous}",
@@ -149,7 +150,8 @@ third[1].metric(
 )
 if head.revenue_quarter is not None:
     third[2].metric(
-        f"Revenue leader, {formatting.period_label(head.revenue_quarter, 'quarter')}: {head.revenue_leader_name}",
+        f"Revenue leader, {formatting.period_label(head.revenue_quarter, 'quarter')}: "
+        f"{md_escape(head.revenue_leader_name)}",
         formatting.pct(head.revenue_leader_share),
         delta=formatting.pp(head.revenue_leader_share_change_pp),
         delta_description="vs the quarter before",
@@ -195,7 +197,7 @@ if len(movers):
     for column, row, label in ((1, movers.iloc[0], "best"), (2, movers.iloc[-1], "worst")):
         fourth[column].metric(
             f"Sustainability, {label} mover, {quarter_label}",
-            str(row["vendor_name"]),
+            md_escape(row["vendor_name"]),
             delta=f"{row['composite_change']:+.1f} points",
             delta_description=f"composite {row['composite']:.1f} / 100 vs {previous_quarter_label}",
             help="Change of the composite sustainability score (0–100, 25% per dimension) since the previous "

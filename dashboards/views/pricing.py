@@ -155,9 +155,9 @@ search = st.text_input(
 )
 current = queries.current_prices(ctx.path, search, view.vendors)
 if current.empty:
-    components.empty_state(f"No current price matches “{search}”." if search else None)
+    components.empty_state(f"No current price matches “{formatting.md_escape(search)}”." if search else None)
 else:
-    st.caption(f"{len(current):,} models" + (f" matching “{search}”" if search else ""))
+    st.caption(f"{len(current):,} models" + (f" matching “{formatting.md_escape(search)}”" if search else ""))
     components.table(
         current,
         name="current-prices",

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards import charts, components, formatting, queries
+from dashboards.formatting import chart_text, md_escape
 from ingest.settings import Settings
 
 FRESHNESS_LIMIT = timedelta(hours=36)  # as the usage_is_fresh check of the pipeline
@@ -44,12 +45,12 @@ if len(attempts):
     last = attempts.iloc[0]
     cards[0].metric(
         "Last attempt",
-        str(last["status"]),
+        md_escape(last["status"]),
         help=f"Started {last['started_at']:%Y-%m-%d %H:%M}" if pd.notna(last["started_at"]) else None,
         border=True,
     )
 else:
-    cards[0].metric("Last attempt", "–", help=f"No {settings.refresh_log_path.name} yet.", border=True)
+    cards[0].metric("Last attempt", "–", help=f"No {md_escape(settings.refresh_log_path.name)} yet.", border=True)
 last_published = published["published_at"].max() if len(published) else None
 cards[1].metric(
     "Last publish",
@@ -68,7 +69,7 @@ cards[2].metric(
     border=True,
 )
 if len(failed_since):
-    st.error(f"Last failure: {failed_since.iloc[0]['message'] or 'no message'}", icon=":material/error:")
+    st.error(f"Last failure: {md_escape(failed_since.iloc[0]['message'] or 'no message')}", icon=":material/error:")
 
 if attempts.empty:
     components.empty_state("No refresh has been attempted in this home yet.")
@@ -79,7 +80,7 @@ else:
             x=timeline["started_at"],
             y=timeline["duration_s"],
             marker={"color": [STATUS_COLORS.get(s, charts.OTHER_COLOR) for s in timeline["status"]]},
-            customdata=timeline["status"],
+            customdata=[chart_text(status) for status in timeline["status"]],
             hovertemplate="%{x}: %{customdata}, %{y:.1f} s<extra></extra>",
         )
     )
@@ -107,9 +108,11 @@ if len(runs):
 st.subheader("Quality checks")
 docs_index = settings.quality_reports_dir / "index.html"
 if docs_index.is_file():
-    st.markdown(f"Great Expectations data docs: [{docs_index}]({docs_index.as_uri()}) (open the file in a browser).")
+    st.markdown(
+        f"Great Expectations data docs: [{md_escape(docs_index)}]({docs_index.as_uri()}) (open the file in a browser)."
+    )
 else:
-    st.caption(f"No data docs yet at `{docs_index}`.")
+    st.caption(f"No data docs yet at {md_escape(docs_index)}.")
 if not _missing("audit.quality_results"):
     quality_runs = queries.quality_runs(ctx.path)
     if quality_runs.empty:

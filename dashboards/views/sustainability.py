@@ -87,7 +87,10 @@ if shown["low_coverage"].any():
 bars = go.Figure(
     go.Bar(
         x=shown["new_composite"],
-        y=[("⚠ " if low else "") + name for name, low in zip(shown["vendor_name"], shown["low_coverage"], strict=True)],
+        y=[
+            ("⚠ " if low else "") + formatting.chart_text(name)
+            for name, low in zip(shown["vendor_name"], shown["low_coverage"], strict=True)
+        ],
         orientation="h",
         marker={"color": [ctx.colors.get(v, charts.OTHER_COLOR) for v in shown["vendor_id"]]},
         text=[f"{v:.1f}" for v in shown["new_composite"]],
@@ -184,10 +187,10 @@ with right:
     )
     st.caption(f"Dimension scores: {dimension_text}")
 
-st.subheader(f"Indicators behind {vendor_name}'s score, {quarter_label}")
+st.subheader(f"Indicators behind {formatting.md_escape(vendor_name)}'s score, {quarter_label}")
 indicators = queries.indicator_rows(ctx.path, vendor, quarter)
 if indicators.empty:
-    components.empty_state(f"{vendor_name} has no indicator rows in {quarter_label}.")
+    components.empty_state(f"{formatting.md_escape(vendor_name)} has no indicator rows in {quarter_label}.")
 else:
     components.table(
         indicators,
