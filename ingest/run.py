@@ -17,6 +17,7 @@ import polars as pl
 from ingest import archive, landing
 from ingest.contracts import INDICATORS, Dataset
 from ingest.contracts import dataset as dataset_by_name
+from ingest.history import known_raw_paths
 from ingest.readers import NOT_UTF8, FileProblem, read_landing_file
 from ingest.settings import INDICATOR_CATALOG, Settings
 from ingest.validate import REASON, ROW_NUMBER, KnownIds, Validated, validate
@@ -72,7 +73,7 @@ def _catalog_codes() -> set[str]:
 
 
 def _current_ids(settings: Settings, source: str, name: str, column: str) -> set[str]:
-    files = archive.current_raw_paths(settings, dataset_by_name(source, name))
+    files = known_raw_paths(settings, dataset_by_name(source, name))  # ids a correction dropped stay known
     if not files:
         return set()
     return set(pl.scan_parquet(files).select(column).unique().collect()[column].to_list())
