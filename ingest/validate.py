@@ -70,11 +70,12 @@ def _text(name: str) -> pl.Expr:
 
 
 def normalised_id(name: str, identity: str) -> pl.Expr:
-    """An id as the warehouse compares it: NFC, trimmed; vendor ids also lower-case (then NFC again)."""
-    value = _text(name).str.normalize("NFC")
+    """An id as the warehouse compares it: NFC, trimmed; vendor ids also lower-case (Unicode case mapping
+    respects canonical equivalence, so lower-casing before NFC gives one id per spelling, in one pass)."""
+    value = _text(name)
     if identity == IDENTITY_VENDOR:
-        value = value.str.to_lowercase().str.normalize("NFC")
-    return value
+        value = value.str.to_lowercase()
+    return value.str.normalize("NFC")
 
 
 def _parse_date(name: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
@@ -237,8 +238,9 @@ def validate(frame: pl.LazyFrame, dataset: Dataset, known: KnownIds, today: date
         ):
             if expr is not None:
                 flags.append(expr.alias(f"_{flag}_{name}"))
-        if name in schema:
-            flags.append(_shown(name).alias(f"_orig_{name}"))
+        flagged = (typing.unparseable, typing.out_of_range, typing.invisible)
+        if name in schema and (name in dataset.unique_key or any(f is not None for f in flagged)):
+            flags.append(_shown(name).alias(f"_orig_{name}"))  # the delivered value, for the reason
 
     _raise_on_bad_types(frame, type_checks)
 
