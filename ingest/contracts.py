@@ -100,10 +100,9 @@ class Bounds:
 
     required: bool
     minimum: date | Decimal | None  # smallest accepted value (None: no lower bound)
-    maximum: date | Decimal | None  # largest accepted value; for not_future dates, `today`
+    maximum: date | Decimal | None  # largest accepted value (numbers: |value| stays below it); not_future: today
     accepted: frozenset[str] | None  # accepted values (None: any)
     references: str | None  # the ids the value must be one of
-    exclusive: bool = False  # numeric limits: |value| stays strictly below the limit
 
 
 @dataclass(frozen=True)
@@ -137,7 +136,6 @@ class Column:
             maximum=maximum,
             accepted=accepted,
             references=self.references,
-            exclusive=limit is not None,
         )
 
 

@@ -161,3 +161,18 @@ def test_account_ids_keep_their_case_but_are_nfc_and_trimmed(settings, write_csv
         "duplicate account_id 'Jos\u00e9' (first at row 1 as 'Jos\u00e9'; delivered here as ' Jose\u0301 ')"
     ]
     assert current_rows(settings, USAGE)["account_id"].to_list() == ["Jos\u00e9"]
+
+
+# --- a correction that drops an id -----------------------------------------------------------------------------
+def test_ids_a_correction_dropped_stay_known_and_listed_in_the_history(settings, write_csv):
+    write_csv("market/vendors/v.csv", [VENDOR])
+    write_csv("customers/accounts/a.csv", [{"account_id": "a1"}, {"account_id": "gone"}])
+    ingest(settings, VENDORS, ACCOUNTS)
+    write_csv("customers/accounts/a.csv", [{"account_id": "a1"}])  # the correction drops 'gone'
+    write_csv("customers/usage/u.csv", [usage_row(account_id="gone"), usage_row(account_id="never")])
+    ingest(settings, ACCOUNTS, USAGE)
+    assert current_rows(settings, ACCOUNTS)["account_id"].to_list() == ["a1"]
+    history = pl.read_parquet(settings.manifest_dir / f"{ACCOUNTS.history_relation}.parquet")["raw_path"]
+    assert pl.read_parquet(history.to_list())["account_id"].sort().to_list() == ["a1", "a1", "gone"]
+    assert current_rows(settings, USAGE)["account_id"].to_list() == ["gone"]
+    assert rejected_of(settings, USAGE)["reason"].to_list() == ["unknown account_id 'never'"]
