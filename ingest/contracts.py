@@ -116,6 +116,8 @@ class Column:
     non_negative: bool = False
     not_future: bool = False
     identity: str | None = None  # IDENTITY_VENDOR | IDENTITY_ACCOUNT: normalised as that kind of id
+    # (column, values): non-negative on the rows whose `column` is one of `values` (e.g. revenue among indicators)
+    non_negative_when: tuple[str, tuple[str, ...]] | None = None
     description: str = ""
 
     def bounds(self, today: date) -> Bounds:
@@ -212,6 +214,7 @@ INDUSTRIES = (
 )
 PRICE_TYPES = ("input", "output", "cache_read", "cache_write", "request", "seat_month")
 PLANS = ("free", "pro", "team", "enterprise", "api")
+NON_NEGATIVE_INDICATORS = ("revenue_usd",)
 
 VENDORS = Dataset(
     "market",
@@ -243,7 +246,8 @@ INDICATORS = Dataset(
         Column("vendor_id", required=True, references="vendors", identity=IDENTITY_VENDOR),
         Column("period", Kind.QUARTER, required=True, description="quarter '2025Q3' or a date inside it"),
         Column("indicator", required=True, references="indicators", description="code from the indicator catalog"),
-        Column("value", Kind.FLOAT, required=True),
+        # market shares of reported revenue need revenue >= 0 (other figures, e.g. cash flow, may be negative)
+        Column("value", Kind.FLOAT, required=True, non_negative_when=("indicator", NON_NEGATIVE_INDICATORS)),
         Column("unit"),
         Column("source", description="where the figure comes from: report, URL title"),
         Column("as_of", Kind.DATE, not_future=True),

@@ -344,6 +344,13 @@ def _reason(dataset: Dataset, known: KnownIds, today: date, flags: set[str]) -> 
             rules.append(
                 pl.when(pl.col(name) < 0).then(pl.format("negative {} {}", pl.lit(name), pl.col(name).cast(pl.String)))
             )
+        if column.non_negative_when is not None:
+            other, values = column.non_negative_when
+            rules.append(
+                pl.when(pl.col(other).is_in(list(values)) & (pl.col(name) < 0)).then(
+                    pl.format("negative {} for {} {}", pl.lit(name), pl.col(other), pl.col(name).cast(pl.String))
+                )
+            )
         if column.accepted is not None:
             allowed = "|".join(column.accepted)
             if column.list_separator:

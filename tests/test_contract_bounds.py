@@ -67,13 +67,26 @@ def test_indicator_values_load_up_to_the_float_limit_and_not_beyond(settings, wr
     write_csv("market/vendors/v.csv", [VENDOR])
     write_csv(
         "market/indicators/i.csv",
-        [indicator_row("9.99e23"), indicator_row("-9.99e23", "2025Q4"), indicator_row("1e24", "2026Q1")],
+        [
+            indicator_row("9.99e23"),
+            indicator_row("-9.99e23", "2025Q4") | {"indicator": "operating_cash_flow_usd"},
+            indicator_row("1e24", "2026Q1"),
+        ],
     )
     ingest(settings, VENDORS, INDICATORS)
     assert current_rows(settings, INDICATORS)["value"].to_list() == [9.99e23, -9.99e23]
     assert rejected_of(settings, INDICATORS)["reason"].to_list() == [
         f"value '1e24' is out of range (|value| < 10^{len(str(limit)) - 1} for float)"
     ]
+
+
+def test_revenue_is_non_negative_while_other_figures_may_be_negative(settings, write_csv):
+    write_csv("market/vendors/v.csv", [VENDOR])
+    cash_flow = indicator_row("-3e8") | {"indicator": "operating_cash_flow_usd"}
+    write_csv("market/indicators/i.csv", [indicator_row("-5"), cash_flow, indicator_row("0", "2025Q4")])
+    ingest(settings, VENDORS, INDICATORS)
+    assert current_rows(settings, INDICATORS)["value"].to_list() == [-3e8, 0.0]
+    assert rejected_of(settings, INDICATORS)["reason"].to_list() == ["negative value for revenue_usd -5.0"]
 
 
 def test_a_parquet_float_beyond_a_decimal_column_rejects_its_row_and_not_the_file(settings, base_landing):
