@@ -76,7 +76,9 @@ def _current_ids(settings: Settings, source: str, name: str, column: str) -> set
     files = known_raw_paths(settings, dataset_by_name(source, name))  # ids a correction dropped stay known
     if not files:
         return set()
-    return set(pl.scan_parquet(files).select(column).unique().collect()[column].to_list())
+    # versions may differ in their optional and extra columns: only the id column is read
+    frame = pl.scan_parquet(files, missing_columns="insert", extra_columns="ignore")
+    return set(frame.select(column).unique().collect()[column].to_list())
 
 
 def known_ids(settings: Settings, dataset: Dataset) -> KnownIds:

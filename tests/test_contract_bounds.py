@@ -181,11 +181,12 @@ def test_ids_a_correction_dropped_stay_known_and_listed_in_the_history(settings,
     write_csv("market/vendors/v.csv", [VENDOR])
     write_csv("customers/accounts/a.csv", [{"account_id": "a1"}, {"account_id": "gone"}])
     ingest(settings, VENDORS, ACCOUNTS)
-    write_csv("customers/accounts/a.csv", [{"account_id": "a1"}])  # the correction drops 'gone'
+    write_csv("customers/accounts/a.csv", [{"account_id": "a1", "note": "x"}])  # drops 'gone', adds a column
     write_csv("customers/usage/u.csv", [usage_row(account_id="gone"), usage_row(account_id="never")])
     ingest(settings, ACCOUNTS, USAGE)
     assert current_rows(settings, ACCOUNTS)["account_id"].to_list() == ["a1"]
     history = pl.read_parquet(settings.manifest_dir / f"{ACCOUNTS.history_relation}.parquet")["raw_path"]
-    assert pl.read_parquet(history.to_list())["account_id"].sort().to_list() == ["a1", "a1", "gone"]
+    versions = pl.concat([pl.read_parquet(path) for path in history], how="diagonal")
+    assert versions["account_id"].sort().to_list() == ["a1", "a1", "gone"]
     assert current_rows(settings, USAGE)["account_id"].to_list() == ["gone"]
     assert rejected_of(settings, USAGE)["reason"].to_list() == ["unknown account_id 'never'"]
