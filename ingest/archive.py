@@ -184,9 +184,17 @@ def write_manifest(settings: Settings, relation: str, raw_paths: list[str]) -> N
 
 
 def refresh_manifests(settings: Settings, dataset: Dataset) -> list[str]:
-    """Rewrite the dataset's manifest (and the audit manifests) from the load log; return current raw paths."""
+    """Rewrite the dataset's manifest (and the audit manifests) from the load log; return current raw paths.
+
+    A dataset that keeps history also gets `<relation>_history`: every version that ever loaded, from which
+    dbt keeps the last record of an id that a correction dropped.
+    """
+    from ingest.history import known_raw_paths  # history reads the load log through this module
+
     current = [str(p) for p in current_raw_paths(settings, dataset)]
     write_manifest(settings, dataset.relation, current)
+    if dataset.keeps_history:
+        write_manifest(settings, dataset.history_relation, [str(p) for p in known_raw_paths(settings, dataset)])
     refresh_manifests_audit(settings)
     return current
 

@@ -1,13 +1,17 @@
-"""The landing-zone data contracts (DESIGN §3): one `Dataset` per landing folder.
+"""The landing-zone data contracts: one `Dataset` per landing folder.
 
 A contract says which columns a file of that dataset has, which are required, how each is typed in the raw
-archive, and which row-level rules apply. `ingest.validate` enforces it; the dbt sources declare the same
-columns (a test keeps the two in step).
+archive, which row-level rules apply, and which columns are ids. It is the only definition of valid data:
+`ingest.validate` enforces every rule row by row, the dbt sources declare the same columns, and the GX suites
+and dbt tests assert nothing stricter (tests keep all three in step). The bounds below are what the
+warehouse's types can hold, so a row the contract accepts never fails a later cast or gate.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from enum import Enum
 
 import polars as pl
@@ -55,6 +59,51 @@ class Kind(Enum):
             Kind.QUARTER: "string",
         }[self]
 
+    @property
+    def magnitude_limit(self) -> int | None:
+        """Numeric kinds: every accepted value has |value| below this (None: not a number)."""
+        return NUMERIC_LIMITS.get(self)
+
+    @property
+    def is_dated(self) -> bool:
+        return self in (Kind.DATE, Kind.QUARTER, Kind.TIMESTAMP)
+
+
+# The earliest date any dated column accepts (historical data back to at least 1970 must publish). One
+# constant: the GX suites and dbt tests import it rather than repeat a bound of their own.
+DATE_MIN = date(1900, 1, 1)
+
+# Magnitudes the warehouse's types hold (a value at or above the limit is rejected with a reason):
+#   MONEY  decimal(18,6): 12 digits before the point
+#   PRICE  decimal(18,9): 9 digits before the point
+#   FLOAT  stored as double, but the reported revenue_usd indicator is cast to decimal(38,6) for market shares
+#          and summed over vendors (int_market_measures_unioned, fct_market_share): 10^24 leaves 8 digits of
+#          headroom below decimal(38,6)'s 10^32, and is far above any real figure (revenues are ~10^12 USD,
+#          training compute is delivered as log10 FLOP)
+#   INT    bigint
+NUMERIC_LIMITS: dict[Kind, int] = {
+    Kind.MONEY: 10**12,
+    Kind.PRICE: 10**9,
+    Kind.FLOAT: 10**24,
+    Kind.INT: 2**63,
+}
+
+# Ids: a vendor id is compared and stored NFC-normalised, trimmed and lower-case; an account id NFC-normalised
+# and trimmed, otherwise verbatim. An id holding an invisible or control character is rejected.
+IDENTITY_VENDOR = "vendor"
+IDENTITY_ACCOUNT = "account"
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """What the contract accepts in one column: the limits a later gate may assert, and no stricter ones."""
+
+    required: bool
+    minimum: date | Decimal | None  # smallest accepted value (None: no lower bound)
+    maximum: date | Decimal | None  # largest accepted value (numbers: |value| stays below it); not_future: today
+    accepted: frozenset[str] | None  # accepted values (None: any)
+    references: str | None  # the ids the value must be one of
+
 
 @dataclass(frozen=True)
 class Column:
@@ -66,7 +115,30 @@ class Column:
     references: str | None = None  # "vendors" | "accounts" | "indicators": value must be known
     non_negative: bool = False
     not_future: bool = False
+    identity: str | None = None  # IDENTITY_VENDOR | IDENTITY_ACCOUNT: normalised as that kind of id
+    # (column, values): non-negative on the rows whose `column` is one of `values` (e.g. revenue among indicators)
+    non_negative_when: tuple[str, tuple[str, ...]] | None = None
     description: str = ""
+
+    def bounds(self, today: date) -> Bounds:
+        """The contract's limits on this column as values (dates, decimals), for gates to compare against."""
+        minimum: date | Decimal | None = None
+        maximum: date | Decimal | None = None
+        limit = self.kind.magnitude_limit
+        if self.kind.is_dated:
+            minimum = DATE_MIN
+            maximum = today if self.not_future else None
+        elif limit is not None:
+            minimum = Decimal(0) if self.non_negative else Decimal(-limit)
+            maximum = Decimal(limit)
+        accepted = None if self.accepted is None or self.list_separator else frozenset(self.accepted)
+        return Bounds(
+            required=self.required,
+            minimum=minimum,
+            maximum=maximum,
+            accepted=accepted,
+            references=self.references,
+        )
 
 
 @dataclass(frozen=True)
@@ -78,6 +150,7 @@ class Dataset:
     from_package: bool = False  # loaded from an installed package or bundled files, not from landing files
     description: str = ""
     order: int = 0  # ingest order: reference data (vendors, accounts) before the rows that point at it
+    keeps_history: bool = False  # ids a correction drops keep their last record (raw relation <relation>_history)
 
     @property
     def key(self) -> str:
@@ -87,6 +160,11 @@ class Dataset:
     def relation(self) -> str:
         """Name of the raw relation dbt reads (schema `raw`)."""
         return f"{self.source}__{self.name}"
+
+    @property
+    def history_relation(self) -> str:
+        """Raw relation of every version that ever loaded (datasets that keep history)."""
+        return f"{self.relation}_history"
 
     @property
     def required(self) -> list[str]:
@@ -136,12 +214,18 @@ INDUSTRIES = (
 )
 PRICE_TYPES = ("input", "output", "cache_read", "cache_write", "request", "seat_month")
 PLANS = ("free", "pro", "team", "enterprise", "api")
+NON_NEGATIVE_INDICATORS = ("revenue_usd",)
 
 VENDORS = Dataset(
     "market",
     "vendors",
     (
-        Column("vendor_id", required=True, description="vendor id; a genai-prices provider id where one exists"),
+        Column(
+            "vendor_id",
+            required=True,
+            identity=IDENTITY_VENDOR,
+            description="vendor id; a genai-prices provider id where one exists",
+        ),
         Column("vendor_name", required=True),
         Column("hq_region"),
         Column("primary_segment", accepted=("B2B", "B2C", "both")),
@@ -152,16 +236,18 @@ VENDORS = Dataset(
     unique_key=("vendor_id",),
     description="vendors of models and their business profile",
     order=0,
+    keeps_history=True,
 )
 
 INDICATORS = Dataset(
     "market",
     "indicators",
     (
-        Column("vendor_id", required=True, references="vendors"),
+        Column("vendor_id", required=True, references="vendors", identity=IDENTITY_VENDOR),
         Column("period", Kind.QUARTER, required=True, description="quarter '2025Q3' or a date inside it"),
         Column("indicator", required=True, references="indicators", description="code from the indicator catalog"),
-        Column("value", Kind.FLOAT, required=True),
+        # market shares of reported revenue need revenue >= 0 (other figures, e.g. cash flow, may be negative)
+        Column("value", Kind.FLOAT, required=True, non_negative_when=("indicator", NON_NEGATIVE_INDICATORS)),
         Column("unit"),
         Column("source", description="where the figure comes from: report, URL title"),
         Column("as_of", Kind.DATE, not_future=True),
@@ -174,7 +260,7 @@ PRICES = Dataset(
     "pricing",
     "prices",
     (
-        Column("vendor_id", required=True, references="vendors"),
+        Column("vendor_id", required=True, references="vendors", identity=IDENTITY_VENDOR),
         Column("model_id", required=True),
         Column("price_type", required=True, accepted=PRICE_TYPES),
         Column("usd_per_unit", Kind.PRICE, required=True, non_negative=True),
@@ -190,7 +276,7 @@ ACCOUNTS = Dataset(
     "customers",
     "accounts",
     (
-        Column("account_id", required=True),
+        Column("account_id", required=True, identity=IDENTITY_ACCOUNT),
         Column("segment", accepted=SEGMENTS),
         Column("industry", accepted=INDUSTRIES),
         Column("region"),
@@ -199,14 +285,15 @@ ACCOUNTS = Dataset(
     unique_key=("account_id",),
     description="the panel of buying accounts",
     order=0,
+    keeps_history=True,
 )
 
 USAGE = Dataset(
     "customers",
     "usage",
     (
-        Column("account_id", required=True, references="accounts"),
-        Column("vendor_id", required=True, references="vendors"),
+        Column("account_id", required=True, references="accounts", identity=IDENTITY_ACCOUNT),
+        Column("vendor_id", required=True, references="vendors", identity=IDENTITY_VENDOR),
         Column("usage_date", Kind.DATE, required=True, not_future=True),
         Column("amount_usd", Kind.MONEY, required=True, non_negative=True),
         Column("model_id"),
@@ -223,7 +310,7 @@ GENAI_PRICES = Dataset(
     "pricing",
     "genai_prices",
     (
-        Column("provider_id", required=True),
+        Column("provider_id", required=True, identity=IDENTITY_VENDOR),
         Column("provider_name"),
         Column("model_id", required=True),
         Column("model_name"),
@@ -232,8 +319,10 @@ GENAI_PRICES = Dataset(
         Column("price_key", description="genai-prices price field, e.g. input_mtok, requests_kcount"),
         Column("price_type", description="input|output|cache_read|cache_write|request|... (null: no price)"),
         Column("unit", description="mtok (per million tokens), kcount (per thousand requests), ..."),
-        Column("usd_per_unit", Kind.PRICE),
-        Column("tier_start", Kind.INT, description="tiered price: applies from this many input tokens"),
+        Column("usd_per_unit", Kind.PRICE, non_negative=True),
+        Column(
+            "tier_start", Kind.INT, non_negative=True, description="tiered price: applies from this many input tokens"
+        ),
         Column("valid_from", Kind.DATE, description="start date of a price change (null: the original price)"),
         Column("condition", description="time-of-day window or request variant the price is limited to"),
         Column("package_version"),
@@ -275,7 +364,7 @@ LOAD_LOG_COLUMNS: list[tuple[str, Kind]] = [
     ("source_file", Kind.TEXT),  # path under landing/, or 'genai-prices@<version>'
     ("file_sha256", Kind.TEXT),
     ("file_bytes", Kind.INT),
-    ("status", Kind.TEXT),  # loaded | quarantined | refused | unrecognised
+    ("status", Kind.TEXT),  # loaded | duplicate | quarantined | refused | unrecognised
     ("reason", Kind.TEXT),
     ("delivered_rows", Kind.INT),
     ("loaded_rows", Kind.INT),
@@ -304,5 +393,6 @@ AUDIT_RELATIONS: dict[str, list[tuple[str, Kind]]] = {
 
 
 def raw_relations() -> dict[str, list[tuple[str, Kind]]]:
-    """Every relation of schema `raw` with its columns: the datasets and the audit logs."""
-    return {d.relation: d.raw_columns for d in DATASETS} | AUDIT_RELATIONS
+    """Every relation of schema `raw` with its columns: the datasets, their histories and the audit logs."""
+    histories = {d.history_relation: d.raw_columns for d in DATASETS if d.keeps_history}
+    return {d.relation: d.raw_columns for d in DATASETS} | histories | AUDIT_RELATIONS

@@ -21,6 +21,7 @@ import polars as pl
 from ingest import archive, landing
 from ingest.contracts import INDICATORS, Dataset
 from ingest.contracts import dataset as dataset_by_name
+from ingest.history import known_raw_paths
 from ingest.readers import NOT_UTF8, FileProblem, read_landing_file
 from ingest.settings import INDICATOR_CATALOG, Settings
 from ingest.validate import REASON, ROW_NUMBER, KnownIds, Validated, validate
@@ -81,7 +82,10 @@ def _catalog_codes() -> set[str]:
 
 
 def _current_ids(settings: Settings, source: str, name: str, column: str) -> set[str]:
-    frame = archive.scan_raw(settings, dataset_by_name(source, name), columns=[column])
+    known = dataset_by_name(source, name)
+    files = known_raw_paths(settings, known)  # ids a correction dropped stay known
+    schema = {name: kind.dtype for name, kind in known.raw_columns}
+    frame = archive.scan_union(files, schema, columns=[column])  # versions differ in optional and extra columns
     return set(frame.unique().collect()[column].drop_nulls().to_list())
 
 

@@ -111,6 +111,7 @@ def build_archive(raw_root: Path) -> None:
         extra={"note": ["renamed"]},
     )
     _write_manifest(raw_root, "market__vendors", [vendors_1, vendors_2])
+    _write_manifest(raw_root, "market__vendors_history", [vendors_1, vendors_2])
 
     genai = _write_raw(
         raw_root,
@@ -148,6 +149,20 @@ def build_archive(raw_root: Path) -> None:
         ),
     )
     _write_manifest(raw_root, "customers__accounts", [accounts])
+    accounts_replaced = _write_raw(  # an earlier version of the same file: acc9 was dropped by the correction
+        raw_root,
+        "customers__accounts",
+        "accounts-replaced.parquet",
+        _lineage(
+            "customers/accounts/accounts.csv",
+            LOADED_1 - dt.timedelta(days=30),
+            [
+                {"account_id": "acc1", "segment": "smb", "industry": "finance"},
+                {"account_id": "acc9", "segment": "consumer", "industry": "education"},
+            ],
+        ),
+    )
+    _write_manifest(raw_root, "customers__accounts_history", [accounts_replaced, accounts])
 
     usage_jan = _write_raw(
         raw_root,
@@ -415,8 +430,16 @@ def test_dim_vendors_latest_record_plus_genai_prices_providers(built):
 
 @pytest.mark.slow
 def test_dim_accounts_segment_unknown_when_missing(built):
-    rows = query(built, "select account_id, segment from marts.dim_accounts order by account_id")
+    rows = query(built, "select account_id, segment from marts.dim_accounts where is_current order by account_id")
     assert rows == [("acc1", "enterprise"), ("acc2", "smb"), ("acc3", "unknown")]
+
+
+@pytest.mark.slow
+def test_an_account_a_correction_dropped_keeps_its_last_record_flagged(built):
+    rows = query(built, "select account_id, segment, industry, is_current from marts.dim_accounts order by 1")
+    assert rows[0] == ("acc1", "enterprise", "finance", True)  # an earlier version never overrides the current
+    assert rows[-1] == ("acc9", "consumer", "education", False)  # only in a replaced version
+    assert query(built, "select count(*) from marts.dim_vendors where not is_current") == [(0,)]
 
 
 @pytest.mark.slow

@@ -133,3 +133,20 @@ def test_frames_hold_only_the_checked_columns_with_decimals_as_doubles(tmp_path:
         frame = read_frame(con, suite, 5, columns_used(expectations, suite.index_columns))
     assert list(frame.columns) == ["amount", "id"]
     assert str(frame["amount"].dtype) == "float64" and frame["amount"].tolist() == [0, 0.125, 0.25, 0.375, 0.5]
+
+
+def test_bounds_on_the_extremes_of_a_column_without_values_do_not_block(tmp_path: Path):
+    """An optional date never delivered, or an empty table, has no min or max: nothing the contract refuses."""
+    from datetime import datetime
+
+    warehouse = tmp_path / "w.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.t as select i as id, cast(null as date) as d from range(3) r(i)")
+    bounds = [
+        gxe.ExpectColumnMinToBeBetween(column="d", min_value=datetime(1900, 1, 1)),
+        gxe.ExpectColumnMaxToBeBetween(column="d", max_value=datetime(2026, 1, 1)),
+        gxe.ExpectColumnMinToBeBetween(column="id", min_value=1),  # a column with values is still checked
+    ]
+    report = validate_warehouse(warehouse, tmp_path / "docs", "r1", suites=[_suite(lambda ctx: bounds)])
+    assert [(r.column, r.success) for r in report.results if r.severity == "error"] == [("id", False)]

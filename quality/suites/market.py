@@ -2,30 +2,25 @@
 
 from __future__ import annotations
 
+from ingest.contracts import INDICATORS, VENDORS
 from quality.gx import gxe
 from quality.suites import Suite, SuiteContext
+from quality.suites.contract import contract_expectations
 
 
 def vendors(ctx: SuiteContext) -> list[gxe.Expectation]:
     return [
-        gxe.ExpectColumnValuesToNotBeNull(column="vendor_id"),
+        *contract_expectations(VENDORS, ctx),
         gxe.ExpectColumnValuesToBeUnique(
             column="vendor_id", severity="warning", meta={"why": "a vendor delivered twice: the latest record is used"}
         ),
-        gxe.ExpectColumnValuesToNotBeNull(column="vendor_name"),
-        gxe.ExpectColumnValuesToBeInSet(column="primary_segment", value_set=["B2B", "B2C", "both"]),
-        gxe.ExpectColumnValuesToBeInSet(column="ownership", value_set=["public", "private", "open_source"]),
         *ctx.row_count_expectations("stg_market__vendors"),
     ]
 
 
 def indicators(ctx: SuiteContext) -> list[gxe.Expectation]:
     return [
-        gxe.ExpectColumnValuesToNotBeNull(column="vendor_id"),
-        gxe.ExpectColumnValuesToBeInSet(column="vendor_id", value_set=sorted(ctx.vendor_ids)),
-        gxe.ExpectColumnValuesToBeInSet(column="indicator", value_set=sorted(ctx.indicator_codes)),
-        gxe.ExpectColumnValuesToNotBeNull(column="period_start"),
-        gxe.ExpectColumnValuesToNotBeNull(column="value"),
+        *contract_expectations(INDICATORS, ctx),
         *ctx.row_count_expectations("stg_market__indicators"),
     ]
 

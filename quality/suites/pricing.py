@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from ingest.contracts import PRICE_TYPES
+from ingest.contracts import GENAI_PRICES, PRICES
 from quality.gx import gxe
 from quality.suites import Suite, SuiteContext
+from quality.suites.contract import contract_expectations
 
 
 def genai_prices(ctx: SuiteContext) -> list[gxe.Expectation]:
     return [
-        gxe.ExpectColumnValuesToNotBeNull(column="provider_id"),
-        gxe.ExpectColumnValuesToNotBeNull(column="model_id"),
-        gxe.ExpectColumnValuesToBeBetween(column="usd_per_unit", min_value=0),
-        gxe.ExpectColumnValuesToBeBetween(column="tier_start", min_value=0),
+        *contract_expectations(GENAI_PRICES, ctx),
         gxe.ExpectTableRowCountToBeBetween(min_value=1, meta={"why": "the installed package lists no price"}),
         *ctx.row_count_expectations("stg_pricing__genai_prices"),
     ]
@@ -20,11 +18,7 @@ def genai_prices(ctx: SuiteContext) -> list[gxe.Expectation]:
 
 def prices(ctx: SuiteContext) -> list[gxe.Expectation]:
     return [
-        gxe.ExpectColumnValuesToBeInSet(column="vendor_id", value_set=sorted(ctx.vendor_ids)),
-        gxe.ExpectColumnValuesToNotBeNull(column="model_id"),
-        gxe.ExpectColumnValuesToBeInSet(column="price_type", value_set=list(PRICE_TYPES)),
-        gxe.ExpectColumnValuesToBeBetween(column="usd_per_unit", min_value=0),
-        gxe.ExpectColumnValuesToNotBeNull(column="effective_from"),
+        *contract_expectations(PRICES, ctx),
         *ctx.row_count_expectations("stg_pricing__prices"),
     ]
 

@@ -47,8 +47,10 @@ digits as (
 
 month_offsets as (
 
-    select hundreds.digit * 100 + tens.digit * 10 + ones.digit as month_offset
-    from digits as hundreds
+    -- up to 9,999 months: every month from the contract's earliest date to today
+    select thousands.digit * 1000 + hundreds.digit * 100 + tens.digit * 10 + ones.digit as month_offset
+    from digits as thousands
+    cross join digits as hundreds
     cross join digits as tens
     cross join digits as ones
 

@@ -21,6 +21,8 @@ from dagster import (
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from ingest import archive
+from ingest.contracts import DATASETS
+from ingest.history import known_raw_paths
 from ingest.run import report_unrecognised
 from orchestration.dbt_project import dbt_project
 from orchestration.defs.customers.assets import accounts, usage
@@ -31,6 +33,8 @@ from orchestration.resources import ModelmarketResource
 from orchestration.warehouse import RefreshRun, prepare_build, publish, record_run, utcnow
 
 INGEST_ASSETS = [vendors, indicators, reference_indicators, genai_prices, prices, accounts, usage]
+# every loaded version of accounts and vendors (written by their ingest): dropped ids keep their last record
+HISTORIES = {AssetKey(["raw", d.source, f"{d.name}_history"]): d for d in DATASETS if d.keeps_history}
 
 
 @multi_asset(
@@ -49,6 +53,16 @@ INGEST_ASSETS = [vendors, indicators, reference_indicators, genai_prices, prices
             kinds={"parquet"},
             description="Rows refused by row-level validation, with reason, file and the delivered values.",
         ),
+        *[
+            AssetSpec(
+                key,
+                deps=[AssetKey(["raw", d.source, d.name])],
+                group_name=d.source,
+                kinds={"parquet"},
+                description=f"Every version of {d.key} that ever loaded: the last record of an id a correction drops.",
+            )
+            for key, d in HISTORIES.items()
+        ],
     ],
 )
 def landing_inventory(context: AssetExecutionContext, modelmarket: ModelmarketResource) -> Iterator[MaterializeResult]:
@@ -65,6 +79,8 @@ def landing_inventory(context: AssetExecutionContext, modelmarket: ModelmarketRe
         asset_key=AssetKey(["raw", "audit", "rejected_rows"]),
         metadata={"rows_rejected_this_run": int(this_run["rejected_rows"].sum() or 0)},
     )
+    for key, dataset in HISTORIES.items():
+        yield MaterializeResult(asset_key=key, metadata={"versions": len(known_raw_paths(settings, dataset))})
 
 
 class Translator(DagsterDbtTranslator):

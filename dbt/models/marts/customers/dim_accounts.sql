@@ -1,4 +1,5 @@
--- The panel's accounts: the latest delivered record per account, segment 'unknown' when not given.
+-- The panel's accounts: the latest delivered record per account, segment 'unknown' when not given; an account
+-- a correction dropped keeps its last known record (is_current false).
 
 with
 
@@ -9,7 +10,8 @@ accounts as (
         segment,
         industry,
         region,
-        signup_date
+        signup_date,
+        is_current
     from {{ ref('int_accounts_deduplicated') }}
 
 )
@@ -19,5 +21,6 @@ select
     cast(segment as string) as segment,
     cast(industry as string) as industry,
     cast(region as string) as region,
-    cast(signup_date as date) as signup_date
+    cast(signup_date as date) as signup_date,
+    cast(is_current as boolean) as is_current
 from accounts

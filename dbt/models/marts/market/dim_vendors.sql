@@ -1,4 +1,5 @@
--- Every vendor of market/vendors (its latest record), plus the genai-prices providers that are not in that
+-- Every vendor of market/vendors (its latest record; a vendor a correction dropped keeps its last known record,
+-- is_current false), plus the genai-prices providers that are not in that
 -- list (named after the provider, source 'genai-prices@<version>').
 
 with
@@ -12,7 +13,8 @@ vendors as (
         primary_segment,
         ownership,
         business_models,
-        source
+        source,
+        is_current
     from {{ ref('int_vendors_deduplicated') }}
 
 ),
@@ -65,7 +67,8 @@ vendors_listed as (
         vendors.ownership,
         vendors.business_models,
         vendors.source,
-        genai_providers.provider_id is not null as in_genai_prices
+        genai_providers.provider_id is not null as in_genai_prices,
+        vendors.is_current
     from vendors
     left join genai_providers
         on vendors.vendor_id = genai_providers.provider_id
@@ -82,7 +85,8 @@ vendors_only_in_genai_prices as (
         cast(null as string) as ownership,
         cast(null as string) as business_models,
         concat('genai-prices@', coalesce(genai_providers.package_version, 'unknown')) as source,
-        true as in_genai_prices
+        true as in_genai_prices,
+        true as is_current
     from genai_providers
     left join vendors
         on genai_providers.provider_id = vendors.vendor_id
@@ -100,7 +104,8 @@ vendors_unioned as (
         ownership,
         business_models,
         source,
-        in_genai_prices
+        in_genai_prices,
+        is_current
     from vendors_listed
 
     union all
@@ -113,7 +118,8 @@ vendors_unioned as (
         ownership,
         business_models,
         source,
-        in_genai_prices
+        in_genai_prices,
+        is_current
     from vendors_only_in_genai_prices
 
 )
@@ -127,5 +133,6 @@ select
     cast(business_models as string) as business_models,
     cast(source as string) as source,
     coalesce(source like 'synthetic%', false) as is_synthetic,
-    cast(in_genai_prices as boolean) as in_genai_prices
+    cast(in_genai_prices as boolean) as in_genai_prices,
+    cast(is_current as boolean) as is_current
 from vendors_unioned
