@@ -20,6 +20,8 @@ from tests.conftest import VENDOR_ROWS
 pytestmark = pytest.mark.slow
 
 EDGE = 9.99e23  # below the contract's limit for indicator values (10^24)
+MONEY_EDGE = "999999999999.999999"  # the largest amount_usd decimal(18,6) holds
+TOKENS_EDGE = 9_000_000_000_000_000_000  # within bigint; two of them are not
 
 
 def usage_1990s() -> list[dict[str, object]]:
@@ -69,6 +71,11 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         "account_id,vendor_id,usage_date,amount_usd",
         csv_rows(usage, ["account_id", "vendor_id", "usage_date", "amount_usd"]),
     )
+    write(  # two line items at the money limit and tokens at bigint's: their sums must not overflow
+        landing / "customers/usage/edge.csv",
+        "account_id,vendor_id,usage_date,amount_usd,tokens_input,tokens_output",
+        [f"a2,anthropic,1997-12-{day},{MONEY_EDGE},{TOKENS_EDGE},{TOKENS_EDGE}" for day in (1, 2)],
+    )
     write(
         landing / "market/indicators/revenue.csv",
         "vendor_id,period,indicator,value",
@@ -92,7 +99,22 @@ def test_transactions_from_1970_and_1997_publish(home):
         "select vendor_id, sum(value) from marts.fct_market_share"
         " where measure = 'spend' and period_grain = 'month' and segment = 'all' group by 1 order by 1",
     )
-    assert spend == [("acme-ai", Decimal(50)), ("openai", Decimal("1.25") + 12 * 100 + 6 * Decimal("7.5"))]
+    assert spend == [
+        ("acme-ai", Decimal(50)),
+        ("anthropic", 2 * Decimal(MONEY_EDGE)),
+        ("openai", Decimal("1.25") + 12 * 100 + 6 * Decimal("7.5")),
+    ]
+
+
+def test_sums_of_line_items_at_the_contract_limits_do_not_overflow(home):
+    mrr = query(home, "select mrr from marts.fct_account_vendor_months where vendor_id = 'anthropic'")
+    assert mrr == [(2 * Decimal(MONEY_EDGE),)]
+    tokens = query(
+        home,
+        "select value from marts.fct_market_share where measure = 'tokens' and vendor_id = 'anthropic'"
+        " and period_grain = 'month' and segment = 'all'",
+    )
+    assert tokens == [(Decimal(4 * TOKENS_EDGE),)]
 
 
 def test_an_account_a_correction_dropped_keeps_its_usage_and_is_flagged(home):

@@ -9,7 +9,7 @@
 --   a version no longer current (e.g. re-delivered with every row rejected, so it has no rows at all):
 --                        the post-hook deletes its rows.
 -- A full rebuild (`--full-refresh`, or the first build) aggregates every current file: the same rows.
--- Sums of decimal(18,6) are exact, so per-file sums add up to exactly the monthly sums of the line items.
+-- Sums of decimal(38,6) are exact, so per-file sums add up to exactly the monthly sums of the line items.
 --
 -- Per engine (DESIGN §9): DuckDB replaces a file's rows with delete+insert on _source_file; Spark (no row
 -- deletes without Delta) partitions by _source_file and overwrites the partitions of the files it loads
@@ -117,11 +117,14 @@ file_months as (
         account_id,
         vendor_id,
         cast(date_trunc('month', usage_date) as date) as month,
-        cast(sum(amount_usd) as decimal(18,6)) as amount_usd,
-        cast(sum(coalesce(tokens_input, 0)) as bigint) as tokens_input,
-        cast(sum(coalesce(tokens_output, 0)) as bigint) as tokens_output,
-        cast(sum(coalesce(tokens_input, 0) + coalesce(tokens_output, 0)) as bigint) as tokens,
-        cast(sum(coalesce(requests, 0)) as bigint) as requests,
+        cast(sum(amount_usd) as decimal(38,6)) as amount_usd,
+        cast(sum(coalesce(cast(tokens_input as decimal(38,0)), 0)) as decimal(38,0)) as tokens_input,
+        cast(sum(coalesce(cast(tokens_output as decimal(38,0)), 0)) as decimal(38,0)) as tokens_output,
+        cast(
+            sum(coalesce(cast(tokens_input as decimal(38,0)), 0) + coalesce(cast(tokens_output as decimal(38,0)), 0))
+            as decimal(38,0)
+        ) as tokens,
+        cast(sum(coalesce(cast(requests as decimal(38,0)), 0)) as decimal(38,0)) as requests,
         cast(count(*) as bigint) as line_count
     from usage_to_load
     group by

@@ -1,7 +1,8 @@
 -- Usage per account, vendor and month. mrr = Σ amount_usd of the month (zero-amount line items count as
 -- rows, not as revenue). Sums the per-file aggregates of the incremental int_usage_files_aggregated (small),
 -- so a refresh never re-reads the daily line items of files it has already aggregated. Every sum has an
--- explicit type: decimal for money, bigint for counts.
+-- explicit type: decimal(38,…) for sums of money and of tokens (the contract bounds each line item,
+-- not the sum of many), bigint for line counts.
 
 with
 
@@ -27,11 +28,11 @@ usage_monthly as (
         account_id,
         vendor_id,
         month,
-        cast(sum(amount_usd) as decimal(18,6)) as mrr,
-        cast(sum(tokens_input) as bigint) as tokens_input,
-        cast(sum(tokens_output) as bigint) as tokens_output,
-        cast(sum(tokens) as bigint) as tokens,
-        cast(sum(requests) as bigint) as requests,
+        cast(sum(amount_usd) as decimal(38,6)) as mrr,
+        cast(sum(tokens_input) as decimal(38,0)) as tokens_input,
+        cast(sum(tokens_output) as decimal(38,0)) as tokens_output,
+        cast(sum(tokens) as decimal(38,0)) as tokens,
+        cast(sum(requests) as decimal(38,0)) as requests,
         cast(sum(line_count) as bigint) as line_count
     from file_months
     group by

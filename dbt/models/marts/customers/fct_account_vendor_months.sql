@@ -67,7 +67,7 @@ active_rows as (
         mrr,
         case
             when previous_active_month = previous_month then previous_active_mrr
-            else cast(0 as decimal(18,6))
+            else cast(0 as decimal(38,6))
         end as previous_mrr,
         case
             when previous_active_month is null then 'new'
@@ -86,7 +86,7 @@ churn_rows as (
         active_months.account_id,
         active_months.vendor_id,
         active_months.next_month as month,
-        cast(0 as decimal(18,6)) as mrr,
+        cast(0 as decimal(38,6)) as mrr,
         active_months.mrr as previous_mrr,
         'churn' as movement
     from active_months
@@ -114,8 +114,8 @@ select
     cast(account_months.vendor_id as string) as vendor_id,
     cast(coalesce(accounts.segment, 'unknown') as string) as segment,
     cast(account_months.month as date) as month,
-    cast(account_months.mrr as decimal(18,6)) as mrr,
-    cast(account_months.previous_mrr as decimal(18,6)) as previous_mrr,
+    cast(account_months.mrr as decimal(38,6)) as mrr,
+    cast(account_months.previous_mrr as decimal(38,6)) as previous_mrr,
     cast(account_months.movement as string) as movement
 from account_months
 left join accounts

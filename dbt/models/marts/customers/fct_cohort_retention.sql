@@ -88,7 +88,7 @@ cohort_months as (
         cohort_month,
         month,
         cast(count(*) as bigint) as active_customers,
-        cast(sum(mrr) as decimal(18,6)) as mrr
+        cast(sum(mrr) as decimal(38,6)) as mrr
     from cohort_activity_segmented
     group by
         vendor_id,
@@ -138,7 +138,7 @@ select
         cast(coalesce(cohort_months.active_customers, 0) as double) / cast(cohort_calendar.cohort_size as double)
         as double
     ) as logo_retention,
-    cast(coalesce(cohort_months.mrr, 0) as decimal(18,6)) as mrr,
+    cast(coalesce(cohort_months.mrr, 0) as decimal(38,6)) as mrr,
     cast(
         cast(coalesce(cohort_months.mrr, 0) as double) / cast(cohort_calendar.cohort_mrr as double)
         as double

@@ -55,9 +55,9 @@ retention_1m as (
         vendor_id,
         segment,
         month,
-        cast(sum(previous_mrr) as decimal(18,6)) as base_mrr,
-        cast(sum(mrr) as decimal(18,6)) as retained_mrr,
-        cast(sum(least(mrr, previous_mrr)) as decimal(18,6)) as kept_mrr
+        cast(sum(previous_mrr) as decimal(38,6)) as base_mrr,
+        cast(sum(mrr) as decimal(38,6)) as retained_mrr,
+        cast(sum(least(mrr, previous_mrr)) as decimal(38,6)) as kept_mrr
     from account_months_segmented
     group by
         vendor_id,
@@ -102,7 +102,7 @@ year_later as (
         coalesce(accounts.segment, 'unknown') as segment,
         cast({{ dbt.dateadd('month', 12, 'base_months.month') }} as date) as month,
         base_months.mrr as base_mrr,
-        coalesce(later_months.mrr, cast(0 as decimal(18,6))) as mrr
+        coalesce(later_months.mrr, cast(0 as decimal(38,6))) as mrr
     from usage_monthly as base_months
     left join usage_monthly as later_months
         on base_months.account_id = later_months.account_id
@@ -131,9 +131,9 @@ retention_12m as (
         year_later_segmented.vendor_id,
         year_later_segmented.segment,
         year_later_segmented.month,
-        cast(sum(year_later_segmented.base_mrr) as decimal(18,6)) as base_mrr,
-        cast(sum(year_later_segmented.mrr) as decimal(18,6)) as retained_mrr,
-        cast(sum(least(year_later_segmented.mrr, year_later_segmented.base_mrr)) as decimal(18,6)) as kept_mrr
+        cast(sum(year_later_segmented.base_mrr) as decimal(38,6)) as base_mrr,
+        cast(sum(year_later_segmented.mrr) as decimal(38,6)) as retained_mrr,
+        cast(sum(least(year_later_segmented.mrr, year_later_segmented.base_mrr)) as decimal(38,6)) as kept_mrr
     from year_later_segmented
     cross join calendar_end
     where year_later_segmented.month <= calendar_end.last_month
@@ -172,8 +172,8 @@ select
         case when movements.customers_end > 0 then cast(movements.new_customers as double) / cast(movements.customers_end as double) end
         as double
     ) as new_customer_rate,
-    cast(coalesce(retention_1m.base_mrr, 0) as decimal(18,6)) as mrr_base_1m,
-    cast(coalesce(retention_12m.base_mrr, 0) as decimal(18,6)) as mrr_base_12m
+    cast(coalesce(retention_1m.base_mrr, 0) as decimal(38,6)) as mrr_base_1m,
+    cast(coalesce(retention_12m.base_mrr, 0) as decimal(38,6)) as mrr_base_12m
 from movements
 left join retention_1m
     on movements.vendor_id = retention_1m.vendor_id

@@ -85,7 +85,7 @@ select
     cast(from_vendor as string) as from_vendor,
     cast(to_vendor as string) as to_vendor,
     cast(count(distinct account_id) as bigint) as accounts,
-    cast(sum(previous_mrr) as decimal(18,6)) as mrr_moved
+    cast(sum(previous_mrr) as decimal(38,6)) as mrr_moved
 from switches_segmented
 group by
     month,
