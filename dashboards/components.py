@@ -99,7 +99,8 @@ def unavailable(info: WarehouseInfo, tables: Sequence[str]) -> None:
 def unreadable_notice(error: queries.PublishedUnavailable) -> None:
     """What a page shows instead of the rest of its content when the file stops being readable mid-page."""
     st.warning(
-        f"{md_escape(str(error))}. The figures above are the last results this dashboard had; the rest of the page needs the file.",
+        f"{md_escape(str(error))}. The figures above are the last results this dashboard had; "
+        "the rest of the page needs the file.",
         icon=":material/lock:",
     )
 
