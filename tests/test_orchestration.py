@@ -167,8 +167,10 @@ def test_the_landing_sensor_is_off_by_default_and_fires_once_per_change(settings
 
     assert landing_zone_sensor.default_status == DefaultSensorStatus.STOPPED
     resources = {"modelmarket": ModelmarketResource(home=str(settings.home))}
-    with DagsterInstance.ephemeral() as instance:
-        context = build_sensor_context(instance=instance, resources=resources)
+    with (
+        DagsterInstance.ephemeral() as instance,
+        build_sensor_context(instance=instance, resources=resources) as context,
+    ):
         assert isinstance(landing_zone_sensor(context), SkipReason)  # empty: nothing to refresh
         folder = settings.landing_dir / "customers/usage"
         folder.mkdir(parents=True)
