@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -96,7 +97,7 @@ def test_kill_9_at_any_point_leaves_the_published_file_intact(demo_home: Setting
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert published_state(home)[1] == runs + 1
-    assert not (home.build_dir / "market.duckdb").exists()  # leftovers of the crashed builds are gone
+    assert not home.builds_dir.exists() or not any(home.builds_dir.iterdir())  # leftovers of crashed builds are gone
     record(
         "kill_9",
         {"attempts": [{"delay_s": d, "killed": k, "published": p} for d, k, p in outcomes], "final_refresh_ok": True},
@@ -167,5 +168,153 @@ def test_four_readers_through_three_refreshes_see_consistent_snapshots(demo_home
             "queries": [r["queries"] for r in reports],
             "errors": sum(len(r["errors"]) for r in reports),
             "states_seen": sorted(by_runs),
+        },
+    )
+
+
+# --- kill -9 inside publish and rollback, at every file operation ------------------------------------------------
+CRASHER = """
+import os, signal, sys
+from dataclasses import replace
+from pathlib import Path
+from ingest.settings import Settings
+from orchestration import warehouse
+
+home, operation, kill_after = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+calls = 0
+
+def counted(function):
+    def call(*args, **kwargs):
+        global calls
+        result = function(*args, **kwargs)
+        calls += 1
+        if calls == kill_after:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return result
+    return call
+
+def count_every_file_operation():
+    for name in ("link", "replace", "rename", "unlink", "rmdir", "fsync", "write", "ftruncate"):
+        setattr(os, name, counted(getattr(os, name)))
+
+settings = replace(Settings.from_env({}), home=home, build_id="run-3")
+if operation == "publish":
+    with warehouse.refresh_lock(settings):
+        count_every_file_operation()
+        run = warehouse.RefreshRun("run-3", warehouse.utcnow(), warehouse.utcnow(), "published")
+        warehouse.publish(settings, run)
+        warehouse.record_run(settings, run)  # as a refresh does, before it releases the lock
+else:
+    count_every_file_operation()
+    warehouse.rollback(settings)
+print(calls)
+"""
+
+
+def tiny_generation(path: Path, generation: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(path)) as con:
+        con.execute("create table t as select ? as generation", [generation])
+
+
+def generation_of(path: Path) -> int | None:
+    """The generation of a warehouse file (None if absent); opening it must always work."""
+    if not path.exists():
+        return None
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute("select generation from t").fetchone()[0]
+
+
+SCENARIOS = {
+    # name: (operation, published, previous, build) generations before; 0 = no such file
+    "publish": ("publish", 2, 1, 3),
+    "first_publish": ("publish", 0, 0, 1),
+    "rollback": ("rollback", 2, 1, 0),
+}
+
+
+def set_up(home: Settings, scenario: str) -> None:
+    import shutil
+
+    shutil.rmtree(home.home, ignore_errors=True)
+    _, published, previous, build = SCENARIOS[scenario]
+    for path, generation in (
+        (home.published_path, published),
+        (home.previous_path, previous),
+        (replace(home, build_id="run-3").build_path, build),
+    ):
+        if generation:
+            tiny_generation(path, generation)
+
+
+def crash(home: Settings, scenario: str, kill_after: int) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {"MODELMARKET_HOME": str(home.home)}
+    command = [sys.executable, "-c", CRASHER, str(home.home), SCENARIOS[scenario][0], str(kill_after)]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+
+
+def assert_valid(home: Settings, scenario: str) -> tuple[int | None, int | None]:
+    """Published opens and is the old or the new generation; previous, if any, is a different generation, and
+    the older one of the two unless a rollback has just made the older one published."""
+    _, old_published, old_previous, build = SCENARIOS[scenario]
+    published, previous = generation_of(home.published_path), generation_of(home.previous_path)
+    if SCENARIOS[scenario][0] == "publish":
+        assert published in {old_published or None, build}
+        assert previous is None or previous < published
+    else:
+        assert published in {old_published, old_previous}
+        assert previous is None or previous != published
+    return published, previous
+
+
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_kill_9_at_every_step_of_publish_and_rollback_leaves_a_consistent_warehouse(tmp_path: Path, scenario: str):
+    from orchestration.runlog import read_runs
+    from orchestration.warehouse import refresh_lock
+
+    home = replace(Settings.from_env({}), home=tmp_path / "home")
+    set_up(home, scenario)
+    clean = crash(home, scenario, kill_after=0)  # an uninterrupted run counts its file operations
+    assert clean.returncode == 0, clean.stderr[-2000:]
+    steps = int(clean.stdout.split()[-1])
+    expected_after = {"publish": (3, 2), "first_publish": (1, None), "rollback": (1, 2)}[scenario]
+    assert assert_valid(home, scenario) == expected_after
+    assert steps >= 4
+    outcomes = []
+    for kill_after in range(1, steps + 1):
+        set_up(home, scenario)
+        killed = crash(home, scenario, kill_after)
+        assert killed.returncode == -signal.SIGKILL, (kill_after, killed.stderr[-2000:])
+        assert_valid(home, scenario)  # readers, before anyone tidies up
+        with refresh_lock(replace(home, build_id="next-run")):  # the next refresh or rollback
+            pass
+        published, previous = assert_valid(home, scenario)
+        if scenario == "rollback":
+            assert {published, previous} == {1, 2}  # both generations kept, one each
+        elif scenario == "publish":
+            assert previous == published - 1  # the one published before, never the one before that
+        leftovers = sorted(p.name for p in home.warehouse_dir.iterdir())
+        assert set(leftovers) <= {
+            "market.duckdb",
+            "market.previous.duckdb",
+            ".refresh.lock",
+            "refresh_log.jsonl",
+            ".build",
+        }
+        assert not home.builds_dir.exists() or not any(home.builds_dir.iterdir()), leftovers
+        runs = [r for r in read_runs(home) if r["run_id"] == "run-3"]
+        if scenario != "rollback":  # the killed refresh gets exactly one record, true to what was published
+            assert len(runs) == 1, (kill_after, runs)
+            new = published == SCENARIOS[scenario][3]
+            assert runs[0]["status"] in (("published", "published_with_warnings") if new else ("failed",)), runs
+        outcomes.append({"kill_after_step": kill_after, "published": published, "previous": previous})
+    record(
+        f"kill_9_{scenario}",
+        {
+            "file_operations": steps,
+            "kill_points_tested": len(outcomes),
+            "completed": sum(o["published"] == expected_after[0] for o in outcomes),
+            "left_as_before": sum(o["published"] != expected_after[0] for o in outcomes),
+            "outcomes": outcomes,
         },
     )
