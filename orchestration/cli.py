@@ -53,7 +53,7 @@ def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
     from orchestration.warehouse import RefreshBusy
 
     try:
-        outcome = run_refresh(settings, progress=_say, quiet=args.quiet)
+        outcome = run_refresh(settings, progress=(lambda _m: None) if args.quiet else _say, quiet=args.quiet)
     except RefreshBusy as err:
         raise UserError(str(err)) from None
     except OSError as err:  # before the run could start or be recorded (the lock file itself, a full disk)

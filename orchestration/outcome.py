@@ -22,6 +22,7 @@ from orchestration.runlog import RefreshRun, record_run, run_counts, utcnow
 
 PUBLISHED_KEY = AssetKey(["warehouse", "published"])
 DBT_STEP = "warehouse_dbt"
+CHECK_FAILED = "DagsterAssetCheckFailedError"
 
 
 @dataclass
@@ -36,12 +37,18 @@ class Verdict:
         return "published_with_warnings" if self.problems else "published"
 
 
+def innermost(error):
+    """Dagster wraps the real reason in 'Error occurred while executing…'."""
+    while error is not None and error.cause is not None:
+        error = error.cause
+    return error
+
+
 def root_cause(error) -> str:
-    """The innermost error's message: Dagster wraps the real reason in 'Error occurred while executing…'."""
+    """The innermost error's message, on one line."""
+    error = innermost(error)
     if error is None:
         return "failed"
-    while error.cause is not None:
-        error = error.cause
     lines = [line.strip() for line in error.message.strip().splitlines() if line.strip()]
     return " | ".join(lines[:6]) or error.cls_name or "failed"
 
@@ -62,9 +69,10 @@ def dbt_failures(target_dir: Path, since: datetime | None = None) -> dict[str, s
     for result in results:
         if not isinstance(result, dict) or result.get("status") not in ("error", "fail"):
             continue
-        node = str(result.get("unique_id", "?")).split(".")
+        node = str(result.get("unique_id", "?")).split(".")  # model.<package>.<name>, test.<package>.<name>.<hash>
+        kind, name = node[0], node[2] if len(node) > 2 else node[-1]
         message = " ".join(str(result.get("message") or result.get("status")).split())
-        lines[node[-1]] = f"dbt {node[0]} {node[-1]}: {message[:300]}"
+        lines[name] = f"dbt {kind} {name}: {message[:300]}"
     return lines
 
 
@@ -87,12 +95,16 @@ def verdict(
                 problems.append(f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()}: {text}")
                 failed_checks.add(evaluation.check_name)
         elif kind == DagsterEventType.STEP_FAILURE:
+            error = event.step_failure_data.error
+            cause = innermost(error)
+            if cause is not None and cause.cls_name == CHECK_FAILED:
+                continue  # the step of a blocking check that failed: the check itself is told above
             explained = dbt_failures(dbt_target_dir, since) if event.step_key == DBT_STEP and dbt_target_dir else {}
             # a failed dbt test is already told as its check; what is left are the models that errored
             if explained:
                 problems.extend(line for name, line in explained.items() if name not in failed_checks)
             else:
-                problems.append(f"{event.step_key}: {root_cause(event.step_failure_data.error)}")
+                problems.append(f"{event.step_key}: {root_cause(error)}")
     return Verdict(published, problems)
 
 

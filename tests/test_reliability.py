@@ -3,6 +3,7 @@ never blocked or shown a mixed state while refreshes publish."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -318,3 +319,143 @@ def test_kill_9_at_every_step_of_publish_and_rollback_leaves_a_consistent_wareho
             "outcomes": outcomes,
         },
     )
+
+
+# --- faults: disk full and friends, each one line, one record, the build cleaned ---------------------------------
+def disk_full(path: object = None) -> OSError:
+    return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path) if path is not None else None)
+
+
+def fill_the_raw_zone(monkeypatch: pytest.MonkeyPatch, home: Settings) -> None:
+    """Ingest writes half a raw file, then the disk is full."""
+    import polars as pl
+
+    def sink_parquet(self, path, **kwargs):
+        Path(path).write_bytes(b"PAR1 half a file")
+        raise disk_full(path)
+
+    monkeypatch.setattr(pl.LazyFrame, "sink_parquet", sink_parquet)
+
+
+def fill_the_build(monkeypatch: pytest.MonkeyPatch, home: Settings) -> None:
+    """Copying the published warehouse into the run's build folder stops half way: the disk is full."""
+    import shutil
+
+    real = shutil.copyfile
+
+    def copyfile(src, dst, **kwargs):
+        if home.builds_dir in Path(dst).parents:
+            Path(dst).write_bytes(Path(src).read_bytes()[:4096])
+            raise disk_full(dst)
+        return real(src, dst, **kwargs)
+
+    monkeypatch.setattr(shutil, "copyfile", copyfile)
+
+
+def fill_the_warehouse_folder(monkeypatch: pytest.MonkeyPatch, home: Settings) -> None:
+    """Publish cannot add a directory entry (ENOSPC from link): after every check passed."""
+    monkeypatch.setattr(os, "link", lambda src, dst, **kwargs: (_ for _ in ()).throw(disk_full(dst)))
+
+
+def fill_before_the_run(monkeypatch: pytest.MonkeyPatch, home: Settings) -> None:
+    """The refresh's own output file cannot be written: nothing of the Dagster run has started."""
+    real = Path.open
+
+    def open_(self, *args, **kwargs):
+        if self == home.refresh_output_path:
+            raise disk_full(self)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", open_)
+
+
+def fill_everything(monkeypatch: pytest.MonkeyPatch, home: Settings) -> None:
+    """The raw zone and the run log are both full: the attempt cannot even be recorded, and the line says so."""
+    from orchestration import runlog
+
+    fill_the_raw_zone(monkeypatch, home)
+    real = runlog.append_line
+
+    def append_line(path, doc):
+        if path == home.refresh_log_path:
+            raise disk_full(path)
+        return real(path, doc)
+
+    monkeypatch.setattr(runlog, "append_line", append_line)
+
+
+def fail_after_publishing(monkeypatch: pytest.MonkeyPatch, home: Settings) -> None:
+    """Steps publish does not wait for: the freshness check breaks, and the timings cannot be written."""
+    from orchestration import refresh
+    from orchestration.defs.warehouse import checks
+
+    def broken(settings):
+        raise disk_full(settings.raw_dir / "customers" / "usage")
+
+    monkeypatch.setattr(checks, "usage_freshness", broken)
+    monkeypatch.setattr(refresh, "record_timings", lambda settings, timings: (_ for _ in ()).throw(disk_full("t")))
+
+
+FAULTS = {
+    # name: (inject, exit code, record status, words the outcome names)
+    "raw_write_disk_full": (fill_the_raw_zone, 1, "failed", ["raw__customers__", "No space left on device"]),
+    "build_copy_disk_full": (fill_the_build, 1, "failed", ["warehouse_dbt", "No space left on device"]),
+    "publish_disk_full": (fill_the_warehouse_folder, 1, "failed", ["warehouse__published", "previous.tmp"]),
+    "output_disk_full": (fill_before_the_run, 1, "failed", ["last_refresh.log", "No space left on device"]),
+    "log_disk_full": (fill_everything, 1, None, ["No space left on device", "could not be recorded"]),
+    "post_publish_failure": (
+        fail_after_publishing,
+        3,
+        "published_with_warnings",
+        ["published, with warnings", "usage_is_fresh", "timings could not be written"],
+    ),
+}
+
+
+def record_fault(name: str, figures: dict) -> None:
+    path = ARTIFACTS / "reliability.json"
+    faults = (json.loads(path.read_text()) if path.exists() else {}).get("faults", {})
+    record("faults", faults | {name: figures})
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_every_fault_is_one_line_one_record_and_a_clean_build(
+    demo_home: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], fault: str
+):
+    from orchestration import cli
+    from orchestration.runlog import read_runs
+
+    inject, exit_code, status, words = FAULTS[fault]
+    home = copy_home(demo_home, tmp_path / "home")
+    deliver_a_new_day(home, 2)  # real work for ingest, dbt and publish
+    runs_before = read_runs(home)
+    published_before, previous_before = home.published_path.read_bytes(), home.previous_path.exists()
+    monkeypatch.setenv("MODELMARKET_HOME", str(home.home))
+    inject(monkeypatch, home)
+    code = cli.main(["refresh", "--quiet"])
+    monkeypatch.undo()
+    out, err = capsys.readouterr()
+    said = " ".join(out.splitlines() + err.splitlines())
+    assert code == exit_code, (out, err)
+    assert "Traceback" not in said and all(word in said for word in words), said
+    first, *details = err.splitlines() or [out]
+    assert all(line.startswith("  ") for line in details), err  # one line, then one indented line per problem
+    if exit_code == 1:
+        assert first.startswith("refresh FAILED") and "unchanged" in first and "full output:" in first, first
+        assert home.published_path.read_bytes() == published_before  # the published warehouse is unchanged
+        assert home.previous_path.exists() == previous_before
+    else:
+        assert published_state(home)[1] == runs_before_in_warehouse(demo_home) + 1  # and it was published
+    new_runs = read_runs(home)[len(runs_before) :]
+    if status is None:
+        assert new_runs == []
+    else:
+        (run,) = new_runs  # one record for the run, whatever failed
+        assert run["status"] == status and all(word in run["message"] for word in words[-2:]), run
+    assert not home.builds_dir.exists() or not any(home.builds_dir.iterdir())  # the build is cleaned
+    assert {p.name for p in home.warehouse_dir.iterdir()}.isdisjoint({"market.previous.tmp", ".rollback.tmp"})
+    record_fault(fault, {"exit_code": code, "status": status or "unrecorded", "said": said[:300]})
+
+
+def runs_before_in_warehouse(home: Settings) -> int:
+    return published_state(home)[1]
