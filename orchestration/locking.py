@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO
 
+PROBE_GRACE_S = 1.0
+
 
 class RefreshBusy(RuntimeError):
     """Another refresh holds the lock."""
@@ -116,18 +118,20 @@ def hold(
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = path.open("a+", encoding="utf-8")
     try:
-        deadline = time.monotonic() + wait_s
+        start = time.monotonic()
         told = False
         while not _try_lock(handle):
             current = _read(handle)
             who = current.describe() if current else "pid unknown"
-            if time.monotonic() >= deadline:
-                waited = f"; waited {wait_s:.0f} s" if wait_s else ""
-                raise RefreshBusy(f"another refresh is running ({who}){waited}; try again when it has finished")
-            if on_wait is not None and not told:
+            waited = time.monotonic() - start
+            # a lock held by nobody named is `is_locked` looking, for a moment: worth a short wait even at wait_s 0
+            if waited >= wait_s and (current is not None or waited >= PROBE_GRACE_S):
+                said = f"; waited {wait_s:.0f} s" if wait_s else ""
+                raise RefreshBusy(f"another refresh is running ({who}){said}; try again when it has finished")
+            if on_wait is not None and current is not None and not told:
                 on_wait(f"another refresh is running ({who}); waiting up to {wait_s:.0f} s for it to finish")
                 told = True
-            time.sleep(min(poll_s, max(deadline - time.monotonic(), 0.0)))
+            time.sleep(min(poll_s, max(wait_s - waited, 0.05)))
         died = _read(handle)
         _write(handle, json.dumps(asdict(holder)))
         try:

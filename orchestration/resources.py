@@ -23,11 +23,12 @@ from pydantic import PrivateAttr
 
 from ingest.settings import Settings
 from orchestration.locking import RefreshBusy, held_by_this_process
-from orchestration.outcome import PUBLISHED_KEY, record_outcome, verdict
+from orchestration.outcome import record_outcome, verdict
 from orchestration.runlog import utcnow
 from orchestration.warehouse import refresh_lock, remove_build
 
 DEFAULT_LOCK_WAIT_SECONDS = 600.0
+PUBLISH_STEP = "warehouse__published"  # the step of the warehouse/published asset
 
 
 class ModelmarketResource(ConfigurableResource):
@@ -70,12 +71,18 @@ class ModelmarketResource(ConfigurableResource):
                 yield self
             finally:
                 remove_build(settings)
-                if _publishes(run):
+                if _publishes(context, run):
                     _record(context, settings, run, started_at)
 
 
-def _publishes(run: DagsterRun) -> bool:
-    return run.asset_selection is None or PUBLISHED_KEY in run.asset_selection
+def _publishes(context: InitResourceContext, run: DagsterRun) -> bool:
+    """Whether the run's plan has the publish step: a refresh (a run of only some assets is not one)."""
+    plan = (
+        context.instance.get_execution_plan_snapshot(run.execution_plan_snapshot_id)
+        if run.execution_plan_snapshot_id
+        else None
+    )
+    return plan is not None and any(step.key == PUBLISH_STEP for step in plan.steps)
 
 
 def _record(context: InitResourceContext, settings: Settings, run: DagsterRun, started_at) -> None:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -99,9 +100,20 @@ def test_kill_9_at_any_point_leaves_the_published_file_intact(demo_home: Setting
     assert done.returncode == 0, done.stderr[-2000:]
     assert published_state(home)[1] == runs + 1
     assert not home.builds_dir.exists() or not any(home.builds_dir.iterdir())  # leftovers of crashed builds are gone
+    from orchestration.runlog import STATUSES, read_runs
+
+    records = read_runs(home)
+    assert len({r["run_id"] for r in records}) == len(records)  # one record per run, never two
+    assert all(r["status"] in STATUSES for r in records)
+    interrupted = [r for r in records if str(r["message"]).startswith("interrupted")]
+    assert interrupted, "a refresh killed while it held the lock is recorded by the next one"
     record(
         "kill_9",
-        {"attempts": [{"delay_s": d, "killed": k, "published": p} for d, k, p in outcomes], "final_refresh_ok": True},
+        {
+            "attempts": [{"delay_s": d, "killed": k, "published": p} for d, k, p in outcomes],
+            "final_refresh_ok": True,
+            "interrupted_attempts_recorded": len(interrupted),
+        },
     )
 
 
@@ -177,6 +189,7 @@ def test_four_readers_through_three_refreshes_see_consistent_snapshots(demo_home
 CRASHER = """
 import os, signal, sys
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from ingest.settings import Settings
 from orchestration import warehouse
@@ -459,3 +472,47 @@ def test_every_fault_is_one_line_one_record_and_a_clean_build(
 
 def runs_before_in_warehouse(home: Settings) -> int:
     return published_state(home)[1]
+
+
+# --- one refresh at a time, whoever starts it ---------------------------------------------------------------------
+def test_a_dagster_run_started_during_a_cli_refresh_waits_for_it_and_both_publish(demo_home: Settings, tmp_path: Path):
+    """The nightly job executed the way the UI, the schedule and the sensor execute it (no CLI wrapper)."""
+    from dagster import DagsterEventType, DagsterInstance
+
+    from orchestration.definitions import build_definitions
+    from orchestration.locking import holder_of
+    from orchestration.runlog import read_runs
+
+    home = copy_home(demo_home, tmp_path / "home")
+    deliver_a_new_day(home, 4)
+    runs_before, published_before = len(read_runs(home)), published_state(home)[1]
+    job = build_definitions(home).resolve_job_def("nightly_refresh")
+    command, env = refresh_command(home)
+    cli_refresh = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while (holder := holder_of(home.lock_path)) is None or holder.by != "cli":
+        assert time.monotonic() < deadline and cli_refresh.poll() is None, "the CLI refresh never took the lock"
+        time.sleep(0.1)
+    started = time.time()
+    with DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        first_step = min(
+            entry.timestamp
+            for entry in instance.all_logs(result.run_id)
+            if entry.dagster_event is not None and entry.dagster_event.event_type == DagsterEventType.STEP_START
+        )
+    out, err = cli_refresh.communicate(timeout=600)
+    assert cli_refresh.returncode == 0, err[-2000:]
+    assert result.success
+    records = read_runs(home)[runs_before:]
+    assert [r["status"] for r in records] == ["published", "published"]
+    assert records[1]["run_id"] == result.run_id != records[0]["run_id"]  # the CLI's first, then the Dagster run's
+    cli_finished = datetime.fromisoformat(records[0]["finished_at"]).replace(tzinfo=UTC).timestamp()
+    assert first_step >= cli_finished - 1.0  # no step of the Dagster run ran while the CLI refresh held the lock
+    assert published_state(home)[1] == published_before + 2  # two complete publishes, one after the other
+    assert not home.builds_dir.exists() or not any(home.builds_dir.iterdir())
+    assert holder_of(home.lock_path) is None
+    record(
+        "cli_and_dagster_run_at_once",
+        {"dagster_run_waited_s": round(first_step - started, 1), "both_published": True, "records": len(records)},
+    )
