@@ -71,10 +71,12 @@ def run_refresh(settings: Settings, progress: Callable[[str], None] = print, qui
             except OSError as err:
                 outcome.problems.append(f"the timings could not be written: {err}")
         unrecorded = _record(settings, run_id, started_at, outcome)
+    if unrecorded:
+        outcome.problems.append(unrecorded)  # the log could not be told: the person running the refresh is
     message = describe(outcome, settings.published_path, str(settings.refresh_output_path))
-    problems = outcome.problems + ([unrecorded] if unrecorded else [])
     undelivered = _undelivered(settings) if outcome.published else []
-    return RefreshOutcome(outcome.status, run_id, time.monotonic() - started, problems, message, undelivered, timings)
+    seconds = time.monotonic() - started
+    return RefreshOutcome(outcome.status, run_id, seconds, outcome.problems, message, undelivered, timings)
 
 
 def _run_job(
