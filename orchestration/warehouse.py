@@ -17,6 +17,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -26,9 +27,11 @@ from ingest.settings import Settings
 from orchestration.locking import Holder, RefreshBusy, hold, is_locked
 from orchestration.runlog import RefreshRun, read_runs, record_run, recorded, run_counts, utcnow
 
+BUILD_ALIAS = "current"  # warehouse/.build/current: the build folder of the run holding the lock, as dbt sees it
 STORAGE_COMPATIBILITY = "v1.5.0"  # so DuckDB clients from 1.5 on (e.g. the duckdb-cli on PyPI) can open it
 __all__ = [  # RefreshBusy, RefreshRun and the run log's functions are imported from here by their readers
     "NothingToRollBack",
+    "build_alias",
     "RefreshBusy",
     "RefreshRun",
     "prepare_build",
@@ -222,9 +225,27 @@ def _remove_stale_builds(settings: Settings) -> None:
             child.unlink(missing_ok=True)
 
 
+def build_alias(settings: Settings) -> Settings:
+    """Point warehouse/.build/current at this run's build folder and return settings that name it so.
+
+    dbt gets the build's paths in its vars, and vars that change every night would cost a full parse every night
+    (dbt's partial parsing keys on them): so dbt always sees the same name, a link to the folder of the run that
+    holds the lock.
+    """
+    alias = settings.builds_dir / BUILD_ALIAS
+    tmp = settings.builds_dir / f".{BUILD_ALIAS}.{settings.build_id}"
+    tmp.unlink(missing_ok=True)
+    os.symlink(settings.build_dir.name, tmp)
+    os.replace(tmp, alias)
+    return replace(settings, build_id=BUILD_ALIAS)
+
+
 def remove_build(settings: Settings) -> None:
     """This run's build folder, whatever state it is in (after a failure, nothing of it is worth keeping)."""
     shutil.rmtree(settings.build_dir, ignore_errors=True)
+    alias = settings.builds_dir / BUILD_ALIAS
+    if alias.is_symlink() and os.readlink(alias) == settings.build_dir.name:
+        alias.unlink(missing_ok=True)
 
 
 def _fsync_dir(path: Path) -> None:

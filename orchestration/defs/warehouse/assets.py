@@ -30,7 +30,7 @@ from orchestration.defs.pricing.assets import genai_prices, prices
 from orchestration.engines import finish_build
 from orchestration.resources import ModelmarketResource
 from orchestration.runlog import RefreshRun, run_counts, utcnow
-from orchestration.warehouse import prepare_build, publish
+from orchestration.warehouse import build_alias, prepare_build, publish
 
 INGEST_ASSETS = [vendors, indicators, reference_indicators, genai_prices, prices, accounts, usage]
 
@@ -91,7 +91,8 @@ def warehouse_dbt(context: AssetExecutionContext, dbt: DbtCliResource, modelmark
     settings = modelmarket.settings()
     prepare_build(settings)
     context.log.info(f"building into {settings.build_path}")
-    args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(settings.dbt_vars())]
+    dbt_vars = build_alias(settings).dbt_vars()  # the same paths every night: dbt's partial parse holds
+    args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars)]
     args += ["--log-level-file", "warn"]  # the debug log file cost ~2 s of CPU; the event stream is kept anyway
     # One target folder per home, reused: the same vars every night, so dbt's partial parsing applies.
     yield from dbt.cli(args, context=context, target_path=settings.dbt_target_dir).stream()
