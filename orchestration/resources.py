@@ -65,8 +65,8 @@ class ModelmarketResource(ConfigurableResource):
             finally:
                 remove_build(settings)
             return
-        started_at = utcnow()
         with refresh_lock(settings, by="dagster", wait_s=self.lock_wait_seconds, on_wait=context.log.warning):
+            started_at = utcnow()  # the run's record counts from here: the wait for the lock is not the refresh
             try:
                 yield self
             finally:
