@@ -35,6 +35,7 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     home: Path
+    build_id: str = ""  # the run whose private build folder this is: warehouse/.build/<build_id>/
     port: int = 8501
     timezone: str = "UTC"
     memory_limit: str = "1GB"
@@ -102,8 +103,13 @@ class Settings:
         return self.warehouse_dir / "market.previous.duckdb"
 
     @property
-    def build_dir(self) -> Path:
+    def builds_dir(self) -> Path:
+        """Every run's private build folder; only a refresh holding the refresh lock removes stale ones."""
         return self.warehouse_dir / ".build"
+
+    @property
+    def build_dir(self) -> Path:
+        return self.builds_dir / (self.build_id or "default")
 
     @property
     def build_path(self) -> Path:

@@ -42,25 +42,38 @@ def cmd_demo_data(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # --- refresh / rollback ------------------------------------------------------------------------
+EXIT_FAILED = 1  # nothing was published: the published warehouse is unchanged
+EXIT_PUBLISHED_WITH_WARNINGS = 3  # published, but a step that publish does not depend on failed
+
+
 def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
     from orchestration.refresh import run_refresh
     from orchestration.warehouse import RefreshBusy
 
     try:
-        outcome = run_refresh(settings, progress=_say, quiet=args.quiet, full=args.full)
+        outcome = run_refresh(
+            settings, progress=(lambda _m: None) if args.quiet else _say, quiet=args.quiet, full=args.full
+        )
     except RefreshBusy as err:
         raise UserError(str(err)) from None
-    if not outcome.success:
-        _say(f"refresh FAILED after {outcome.seconds:.1f} s; the published warehouse is unchanged")
-        for line in outcome.failed_steps:
+    except OSError as err:  # before the run could start or be recorded (the lock file itself, a full disk)
+        _say(f"modelmarket: refresh failed before it started: {err}")
+        return EXIT_FAILED
+    if not outcome.published:
+        first, *more = outcome.failed_steps or ["the refresh failed"]
+        _say(
+            f"refresh FAILED after {outcome.seconds:.1f} s: {first} — the published warehouse is unchanged; "
+            f"full output: {settings.refresh_output_path}"
+        )
+        for line in more:
             _say(f"  {line}")
-        return 1
+        return EXIT_FAILED
     print(f"refresh done in {outcome.seconds:.1f} s: {outcome.message}")
     if outcome.timings is not None:
         print(f"  time per stage: {outcome.timings.summary()}")
     for dataset in outcome.undelivered:
         print(f"  note: {dataset} has no files yet; the marts that need it are empty")
-    return 0
+    return 0 if outcome.success else EXIT_PUBLISHED_WITH_WARNINGS
 
 
 def cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
@@ -70,6 +83,9 @@ def cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
         path = rollback(settings)
     except (NothingToRollBack, RefreshBusy) as err:
         raise UserError(str(err)) from None
+    except OSError as err:
+        _say(f"modelmarket: rollback failed: {err}")
+        return EXIT_FAILED
     print(f"restored the previous warehouse: {path}")
     return 0
 

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from dagster import Definitions, definitions, load_asset_checks_from_modules, load_assets_from_modules
+from dagster import (
+    Definitions,
+    definitions,
+    in_process_executor,
+    load_asset_checks_from_modules,
+    load_assets_from_modules,
+)
 
 from ingest.settings import Settings
 from orchestration.dbt_project import dbt_resource, ensure_manifest
@@ -33,6 +39,7 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
             "modelmarket": ModelmarketResource(home=str(settings.home), engine=settings.engine),
         },
         loggers={"terminal_progress": terminal_progress, "quiet": quiet},
+        executor=in_process_executor,  # every run, ad-hoc ones too, holds the refresh lock in one process
     )
 
 

@@ -7,12 +7,12 @@ warehouse/refresh_timings.jsonl; `make bench` reads it, and the CLI prints the s
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 
 from dagster import DagsterEventType, DagsterInstance
 
 from ingest.settings import Settings
+from orchestration.runlog import append_line, read_lines
 
 STAGES = ("startup", "ingest", "dbt", "checks", "publish")
 
@@ -70,16 +70,17 @@ def run_timings(instance: DagsterInstance, run_id: str, startup_s: float) -> Ref
 
 
 def record_timings(settings: Settings, timings: RefreshTimings) -> None:
-    settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
-    with settings.refresh_timings_path.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(asdict(timings) | {"stages": timings.stages}) + "\n")
+    append_line(settings.refresh_timings_path, asdict(timings) | {"stages": timings.stages})
 
 
 def latest_timings(settings: Settings) -> RefreshTimings | None:
-    if not settings.refresh_timings_path.exists():
-        return None
-    lines = [line for line in settings.refresh_timings_path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    if not lines:
-        return None
-    doc = json.loads(lines[-1])
-    return RefreshTimings(doc["run_id"], doc["startup_s"], doc["run_s"], doc["steps"])
+    """The last well-formed line (torn or foreign lines are skipped)."""
+    latest = None
+    for doc in read_lines(settings.refresh_timings_path):
+        try:
+            latest = RefreshTimings(
+                str(doc["run_id"]), float(doc["startup_s"]), float(doc["run_s"]), dict(doc["steps"])
+            )
+        except (KeyError, TypeError, ValueError):
+            continue
+    return latest

@@ -173,8 +173,10 @@ def test_the_landing_sensor_is_off_by_default_and_fires_once_per_change(settings
 
     assert landing_zone_sensor.default_status == DefaultSensorStatus.STOPPED
     resources = {"modelmarket": ModelmarketResource(home=str(settings.home))}
-    with DagsterInstance.ephemeral() as instance:
-        context = build_sensor_context(instance=instance, resources=resources)
+    with (
+        DagsterInstance.ephemeral() as instance,
+        build_sensor_context(instance=instance, resources=resources) as context,
+    ):
         assert isinstance(landing_zone_sensor(context), SkipReason)  # empty: nothing to refresh
         folder = settings.landing_dir / "customers/usage"
         folder.mkdir(parents=True)
@@ -203,3 +205,32 @@ def test_the_dbt_resource_knows_the_dbt_version_without_running_dbt():
 
     printed = subprocess.run([DBT_EXECUTABLE, "--version"], capture_output=True, text=True, check=True).stdout
     assert f"installed: {dbt_resource()._cli_version}" in printed
+
+
+@pytest.mark.parametrize(
+    "status, problems, exit_code, first_line",
+    [
+        ("published", [], 0, "refresh done in 2.0 s: published"),
+        ("published_with_warnings", ["usage_is_fresh: OSError"], 3, "refresh done in 2.0 s: published, with warnings"),
+        ("failed", ["raw__customers__usage: bad file u.csv", "check c: 3 rows"], 1, "refresh FAILED after 2.0 s"),
+    ],
+)
+def test_refresh_exit_codes_tell_the_outcome(
+    home_env: Settings, capsys, monkeypatch, status: str, problems: list[str], exit_code: int, first_line: str
+):
+    from orchestration import outcome, refresh
+
+    def finished(settings, progress, quiet):
+        verdict = outcome.Verdict(status != "failed", problems)
+        message = outcome.describe(verdict, settings.published_path, str(settings.refresh_output_path))
+        return refresh.RefreshOutcome(verdict.status, "r1", 2.0, problems, message)
+
+    monkeypatch.setattr(refresh, "run_refresh", finished)
+    code, out, err = run_cli(capsys, "refresh", "--quiet")
+    assert code == exit_code
+    lines = (out + err).splitlines()
+    assert lines[0].startswith(first_line), lines
+    assert all(problem in out + err for problem in problems)
+    if status == "failed":  # one line naming the first cause, that nothing changed and where the output is
+        assert "unchanged" in lines[0] and str(home_env.refresh_output_path) in lines[0] and problems[0] in lines[0]
+        assert lines[1:] == [f"  {p}" for p in problems[1:]]

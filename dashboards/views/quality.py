@@ -58,9 +58,9 @@ cards[1].metric(
     border=True,
 )
 failed_since = (
-    attempts[(attempts["status"] != "published") & (attempts["started_at"] > last_published)]
+    attempts[~attempts["status"].str.startswith("published", na=False) & (attempts["started_at"] > last_published)]
     if len(attempts) and last_published is not None and pd.notna(last_published)
-    else attempts[attempts["status"] != "published"]
+    else attempts[~attempts["status"].str.startswith("published", na=False)]
 )
 cards[2].metric(
     "Failed attempts since",

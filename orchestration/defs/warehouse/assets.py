@@ -1,7 +1,8 @@
 """Warehouse: the landing inventory, the dbt build into the private file, and publish.
 
 Order inside one run: ingest assets → `landing_inventory` (load log complete) → dbt build on a private
-copy of the published warehouse (models and their tests) → `published_warehouse` (atomic replace).
+copy of the published warehouse (models and their tests), in the run's own build folder → `published_warehouse`
+(atomic replace). The whole run holds the refresh lock (orchestration/resources.py).
 A failing dbt test fails the dbt step, so publish never runs and the published file stays as it was.
 """
 
@@ -30,7 +31,8 @@ from orchestration.defs.market.assets import indicators, reference_indicators, v
 from orchestration.defs.pricing.assets import genai_prices, prices
 from orchestration.engines import finish_build
 from orchestration.resources import ModelmarketResource
-from orchestration.warehouse import RefreshRun, prepare_build, publish, record_run, utcnow
+from orchestration.runlog import RefreshRun, run_counts, utcnow
+from orchestration.warehouse import build_alias, prepare_build, publish
 
 INGEST_ASSETS = [vendors, indicators, reference_indicators, genai_prices, prices, accounts, usage]
 # every loaded version of accounts and vendors (written by their ingest): dropped ids keep their last record
@@ -105,7 +107,8 @@ def warehouse_dbt(context: AssetExecutionContext, dbt: DbtCliResource, modelmark
     settings = modelmarket.settings()
     prepare_build(settings, log=context.log.info)
     context.log.info(f"building into {settings.build_path}")
-    args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(settings.dbt_vars())]
+    dbt_vars = build_alias(settings).dbt_vars()  # the same paths every night: dbt's partial parse holds
+    args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars)]
     args += ["--log-level-file", "warn"]  # the debug log file cost ~2 s of CPU; the event stream is kept anyway
     # One target folder per home, reused: the same vars every night, so dbt's partial parsing applies.
     yield from dbt.cli(args, context=context, target_path=settings.dbt_target_dir).stream()
@@ -120,21 +123,18 @@ def warehouse_dbt(context: AssetExecutionContext, dbt: DbtCliResource, modelmark
     description="warehouse/market.duckdb: the audited build, atomically replacing the published file.",
 )
 def published_warehouse(context: AssetExecutionContext, modelmarket: ModelmarketResource) -> MaterializeResult:
+    """Publish the audited build. The run's record in refresh_log.jsonl is written once the whole run has ended
+    (by `modelmarket refresh`, or the resource for other runs), so it tells how the run ended, not just this step."""
     settings = modelmarket.settings()
-    log = archive.read_load_log(settings).filter(pl.col("run_id") == context.run_id)
     started = context.instance.get_run_stats(context.run_id).start_time
     run = RefreshRun(
         run_id=context.run_id,
         started_at=utcnow() if started is None else _from_timestamp(started),
         finished_at=utcnow(),
         status="published",
-        files_loaded=log.filter(pl.col("status") == "loaded").height,
-        files_quarantined=log.filter(pl.col("status") == "quarantined").height,
-        rows_loaded=int(log["loaded_rows"].sum() or 0),
-        rows_rejected=int(log["rejected_rows"].sum() or 0),
+        **run_counts(settings, context.run_id),
     )
     path = publish(settings, run)
-    record_run(settings, run)
     context.log.info(f"published {path}")
     return MaterializeResult(
         metadata={

@@ -1,4 +1,8 @@
-"""The nightly refresh job and its schedule. Runs that write the build file are serialised (in-process)."""
+"""The nightly refresh job and its schedule.
+
+A run holds the refresh lock from start to end (the modelmarket resource), so it never overlaps a CLI refresh or
+another run, whatever the Dagster instance's run queue allows.
+"""
 
 from __future__ import annotations
 
