@@ -360,8 +360,9 @@ CORPUS = [
         b'[{"account_id": "a1", "vendor_id": "openai", "usage_date": "2026-01-01", "amount_usd": 1'
         + b"0" * 5000
         + b"}]",
-        "quarantined",
-        "column amount_usd",
+        "loaded",  # a number no warehouse type holds rejects its row, not the file
+        "…' is out of range (|value| < 10^12 for money)",  # the value is shown clipped
+        0,
     ),
     Case(
         "JSON integer with thousands of digits in a text column",
@@ -379,8 +380,9 @@ CORPUS = [
         "customers/usage",
         "bigint.csv",
         usage_csv("a1,openai,2026-01-01,9" + "9" * 5000),
-        "quarantined",
-        "column amount_usd",
+        "loaded",
+        "is out of range (|value| < 10^12 for money)",
+        0,
     ),
     # --- the same bytes twice: loaded once ------------------------------------------------------------------
     Case(

@@ -220,7 +220,7 @@ def test_refresh_exit_codes_tell_the_outcome(
 ):
     from orchestration import outcome, refresh
 
-    def finished(settings, progress, quiet):
+    def finished(settings, progress, quiet, full=False):
         verdict = outcome.Verdict(status != "failed", problems)
         message = outcome.describe(verdict, settings.published_path, str(settings.refresh_output_path))
         return refresh.RefreshOutcome(verdict.status, "r1", 2.0, problems, message)

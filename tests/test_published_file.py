@@ -215,7 +215,7 @@ def test_refresh_full_asks_for_a_build_from_raw(monkeypatch: pytest.MonkeyPatch,
 
     def fake_refresh(settings: Settings, progress, quiet: bool = False, full: bool = False) -> RefreshOutcome:
         asked.append(full)
-        return RefreshOutcome(True, "r1", 0.1, [], "published")
+        return RefreshOutcome("published", "r1", 0.1, [], "published")
 
     monkeypatch.setenv("MODELMARKET_HOME", str(tmp_path / "home"))
     monkeypatch.setattr(refresh, "run_refresh", fake_refresh)
