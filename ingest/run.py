@@ -219,10 +219,25 @@ class _Run:
     dataset: Dataset
     today: date
     say: Progress
-    seen: set[tuple[str, str]]  # (landing path, sha256) already logged
+    seen: set[tuple[str, str]]  # (landing path, sha256) of each path's latest log entry
     current: dict[str, str]  # landing path -> sha256 of its current version
     holder: dict[str, str]  # sha256 -> the landing path whose current version has these bytes
     known: KnownIds | None = None
+    hashed: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # landing path -> (sha256, problem)
+
+    def release_rewritten(self, items: list[landing.LandingFile]) -> None:
+        """A current path whose landing file now holds other bytes no longer holds its old bytes in this run:
+        two files whose contents were swapped load as the two corrections they are, not as a duplicate."""
+        for item in items:
+            old = self.current.get(item.relpath)
+            if old is None:
+                continue
+            try:
+                self.hashed[item.relpath] = _sha_or_problem(item)
+            except FileNotFoundError:  # removed since the scan
+                continue
+            if self.hashed[item.relpath][0] != old and self.holder.get(old) == item.relpath:
+                del self.holder[old]
 
     def ingest(self, item: landing.LandingFile) -> tuple[str, int, dict[str, object]]:
         """(sha256, bytes, load-log values) of one file; status `unchanged` or `deferred` is not logged."""
@@ -232,8 +247,8 @@ class _Run:
             return "-", item.size, {"status": "deferred", "reason": "removed while it was read"}
 
     def _ingest(self, item: landing.LandingFile) -> tuple[str, int, dict[str, object]]:
-        sha, unreadable = _sha_or_problem(item)
-        if (item.relpath, sha) in self.seen:
+        sha, unreadable = self.hashed.pop(item.relpath, None) or _sha_or_problem(item)
+        if (item.relpath, sha) in self.seen or self.current.get(item.relpath) == sha:
             return sha, item.size, {"status": "unchanged"}
         if item.problem or unreadable:
             problem = item.problem or unreadable
@@ -268,6 +283,13 @@ class _Run:
             del self.holder[old]
 
 
+def _latest_entries(log: pl.DataFrame) -> set[tuple[str, str]]:
+    """(landing path, sha256) of each path's latest log entry: bytes seen before that are not the path's latest
+    (a correction taken back, A then B then A) are a new delivery, not a repeat."""
+    latest = log.sort("loaded_at", "load_id").group_by("source_file", maintain_order=True).last()
+    return set(zip(latest["source_file"].to_list(), latest["file_sha256"].to_list(), strict=True))
+
+
 def ingest_dataset(
     settings: Settings,
     dataset: Dataset,
@@ -290,7 +312,7 @@ def ingest_dataset(
         dataset=dataset,
         today=today or datetime.now(UTC).date(),
         say=say,
-        seen=set(zip(log["source_file"].to_list(), log["file_sha256"].to_list(), strict=True)),
+        seen=_latest_entries(log),
         current=current,
         holder={sha: path for path, sha in current.items()},
     )
@@ -304,6 +326,7 @@ def ingest_dataset(
             f"{dataset.key}: {len(waiting)} file(s) still being written, left for the next run: "
             f"{landing.describe(waiting)}"
         )
+    run.release_rewritten([f for f in items if f.relpath not in waiting_paths])
     entries: list[dict[str, object]] = []
     # Re-deliveries of current paths first: whether a new file repeats current bytes depends on what the
     # current files hold after this run, not on how the names sort.
