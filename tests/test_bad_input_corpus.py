@@ -349,7 +349,7 @@ CORPUS = [
     Case("upload in progress (.tmp)", "customers/usage", "u.csv.tmp", usage_csv("a1,openai,2026-01-01,1"), "ignored"),
     Case("upload in progress (.part)", "customers/usage", "u.csv.part", usage_csv("a1,openai"), "ignored"),
     Case("browser download (.crdownload)", "market/vendors", "v.csv.CRDOWNLOAD", b"vendor_id\n", "ignored"),
-    # --- bytes that break a naive reader: this file is quarantined, the others load -------------------------------
+    # --- bytes that break a naive reader: this file is quarantined (or its row rejected), the others load ----------
     Case(
         "JSON nested very deep", "customers/usage", "deep.json", deep_json(100_000), "quarantined", "nested too deeply"
     ),
@@ -360,8 +360,9 @@ CORPUS = [
         b'[{"account_id": "a1", "vendor_id": "openai", "usage_date": "2026-01-01", "amount_usd": 1'
         + b"0" * 5000
         + b"}]",
-        "quarantined",
-        "column amount_usd",
+        "loaded",
+        "amount_usd '10000",
+        0,
     ),
     Case(
         "JSON integer with thousands of digits in a text column",
@@ -379,8 +380,9 @@ CORPUS = [
         "customers/usage",
         "bigint.csv",
         usage_csv("a1,openai,2026-01-01,9" + "9" * 5000),
-        "quarantined",
-        "column amount_usd",
+        "loaded",
+        "is out of range (|value| < 10^12 for money)",
+        0,
     ),
     # --- the same bytes twice: loaded once ------------------------------------------------------------------
     Case(
