@@ -1,8 +1,9 @@
 """Read a landing file (CSV, Parquet, JSON) into a lazy Polars frame, or say why it cannot be read.
 
 CSV and JSON values arrive as text and are typed by `ingest.validate`; Parquet keeps its own types. A JSON
-integer too long for Python's int conversion stays the text it was delivered as. Column names are trimmed and
-lower-cased. Nothing here judges the content against a contract.
+integer too long for Python's int conversion stays the text it was delivered as. A CSV line with no values
+(blank, or separators only, as spreadsheets append) is not a row. Column names are trimmed and lower-cased.
+Nothing here judges the content against a contract.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ def _read_csv(path: Path) -> pl.LazyFrame:
         names = frame.collect_schema().names()
     except (pl.exceptions.PolarsError, OSError) as err:
         raise FileProblem(f"unreadable CSV: {_first_line(err)}") from None
-    return frame.rename(_normalised_names(names))
+    blank = pl.all_horizontal(pl.all().is_null())  # a blank line, or one of separators only, is no row
+    return frame.rename(_normalised_names(names)).filter(~blank)
 
 
 def _read_parquet(path: Path) -> pl.LazyFrame:
@@ -108,6 +110,8 @@ def _json_frame(text: str) -> pl.LazyFrame:
             raise FileProblem(f"malformed JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
     if not all(isinstance(r, dict) for r in records):
         raise FileProblem("JSON must be an array of objects or one object per line")
+    if records and not any(records):
+        raise FileProblem("the JSON objects have no fields")
     names: list[str] = []
     for record in records:
         names.extend(k for k in record if k not in names)

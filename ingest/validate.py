@@ -202,9 +202,48 @@ def _typed(column: Column, dtype: pl.DataType | None) -> _Typing:
     return _Typing(value, bad_type=bad, out_of_range=out_of_range)
 
 
-def validate(frame: pl.LazyFrame, dataset: Dataset, known: KnownIds, today: date) -> Validated:
-    """Type the frame, check file-level problems eagerly, and attach a row-level reject reason."""
+_FLAG_PREFIXES = ("missing", "bad", "range", "invisible", "orig")
+
+
+def reserved_names(dataset: Dataset) -> set[str]:
+    """Column names the archive uses itself (lineage, and the working columns of validation): a delivered
+    column of that name would be overwritten, so the file is quarantined instead."""
+    lineage = {name for name, _ in dataset.raw_columns if name.startswith("_")}
+    flags = {f"_{prefix}_{c.name}" for prefix in _FLAG_PREFIXES for c in dataset.columns}
+    return lineage | flags | {ROW_NUMBER, REASON, "_row_json", "_row"}
+
+
+def _as_plain_columns(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """Columns a Parquet file may hold that no rule reads: all-null columns (type Null, as pandas and Arrow
+    write a column with no values) become text nulls; nested values (lists, structs) become JSON text."""
     schema = frame.collect_schema()
+    plain = []
+    for name, dtype in schema.items():
+        if dtype == pl.Null:
+            plain.append(pl.col(name).cast(pl.String))
+        elif isinstance(dtype, pl.Struct):
+            plain.append(pl.col(name).struct.json_encode())
+        elif isinstance(dtype, (pl.List, pl.Array)):
+            wrapped = pl.struct(pl.col(name).alias("v")).struct.json_encode()
+            as_json = wrapped.str.strip_prefix('{"v":').str.strip_suffix("}")
+            plain.append(pl.when(pl.col(name).is_not_null()).then(as_json).alias(name))
+    return frame.with_columns(plain) if plain else frame
+
+
+def validate(frame: pl.LazyFrame, dataset: Dataset, known: KnownIds, today: date) -> Validated:
+    """Type the frame, check file-level problems eagerly, and attach a row-level reject reason.
+
+    A frame with no columns has no records (an empty JSON array): it loads no rows."""
+    frame = _as_plain_columns(frame)
+    schema = frame.collect_schema()
+    if not schema.names():
+        frame = pl.DataFrame(schema={name: pl.String for name in dataset.required}).lazy()
+        schema = frame.collect_schema()
+    taken = sorted(reserved_names(dataset).intersection(schema.names()))
+    if taken:
+        raise FileProblem(
+            f"column name(s) {', '.join(taken)} are the archive's own (lineage or validation); rename them"
+        )
     missing = [c for c in dataset.required if c not in schema]
     if missing:
         found = ", ".join(schema.names()) or "none"
@@ -213,9 +252,8 @@ def validate(frame: pl.LazyFrame, dataset: Dataset, known: KnownIds, today: date
             hint = "; the file looks delimited by something other than ',' (use commas)"
         raise FileProblem(f"missing required column(s): {', '.join(missing)} (found: {found}){hint}")
 
-    lineage_names = {"_source_file", "_file_sha256", "_loaded_at", ROW_NUMBER}
-    contract_names = {c.name for c in dataset.columns} | {f"{c.name}_start" for c in dataset.columns}
-    extras = [n for n in schema.names() if n not in contract_names and n not in lineage_names]
+    contract_names = {name for name, _ in dataset.raw_columns}  # a delivered `<quarter>_start` is derived again
+    extras = [n for n in schema.names() if n not in contract_names]
 
     typed: dict[str, pl.Expr] = {}
     type_checks: dict[str, pl.Expr] = {}

@@ -4,11 +4,14 @@ Each delivery gets its outcome, and delivered rows = loaded + rejected."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as papq
 import pytest
 
 from ingest import archive
@@ -75,3 +78,74 @@ def test_contents_swapped_between_two_files_load_as_two_corrections(settings):
     entries = deliver(settings, {"x.csv": usage(20), "y.csv": usage(10)}, "swap")
     assert {entries["x.csv"]["status"], entries["y.csv"]["status"]} == {"loaded"}
     assert current_amounts(settings) == [10, 20]
+
+
+def parquet(table: pa.Table) -> bytes:
+    buffer = io.BytesIO()
+    papq.write_table(table, buffer)
+    return buffer.getvalue()
+
+
+def usage_table(**extra: pa.Array) -> pa.Table:
+    base = {
+        "account_id": pa.array(["a1"]),
+        "vendor_id": pa.array(["openai"]),
+        "usage_date": pa.array([date(2026, 1, 1)]),
+        "amount_usd": pa.array([1.5]),
+    }
+    return pa.table(base | extra)
+
+
+def test_parquet_columns_of_type_null_are_missing_values_not_a_wrong_type(settings):
+    """pandas and Arrow write an all-null column as type Null: optional ones load, required ones reject rows."""
+    optional_null = usage_table(model_id=pa.nulls(1), requests=pa.nulls(1))
+    required_null = usage_table(usage_date=pa.nulls(1))
+    entries = deliver(settings, {"opt.parquet": parquet(optional_null), "req.parquet": parquet(required_null)})
+    assert entries["opt.parquet"]["status"] == "loaded" and entries["opt.parquet"]["loaded_rows"] == 1
+    assert entries["req.parquet"]["status"] == "loaded" and entries["req.parquet"]["rejected_rows"] == 1
+    rejected = archive.scan_rejected_rows(settings).collect()
+    assert rejected.filter(pl.col("source_file").str.ends_with("req.parquet"))["reason"].to_list() == [
+        "missing usage_date"
+    ]
+
+
+def test_nested_parquet_extra_columns_are_kept_as_json_text(settings):
+    table = usage_table(
+        meta=pa.array([{"team": "ml"}]), tags=pa.array([["x", "y"]]), none=pa.array([None], pa.list_(pa.int64()))
+    )
+    entries = deliver(settings, {"nested.parquet": parquet(table)})
+    assert entries["nested.parquet"]["status"] == "loaded" and entries["nested.parquet"]["loaded_rows"] == 1
+    row = archive.scan_raw(settings, USAGE, columns=["meta", "tags", "none"]).collect().row(0, named=True)
+    assert row == {"meta": '{"team":"ml"}', "tags": '["x","y"]', "none": None}
+
+
+@pytest.mark.parametrize(
+    "column", ["_source_file", "_row_number", "_loaded_at", "_reject_reason", "_missing_vendor_id"]
+)
+def test_a_column_named_like_the_archives_own_is_quarantined_naming_it_and_the_rest_loads(settings, column):
+    content = (HEADER.strip() + f",{column}\na1,openai,2026-01-01,3,delivered\n").encode()
+    entries = deliver(settings, {"own.csv": content, "good.csv": usage(1)})
+    assert entries["own.csv"]["status"] == "quarantined" and column in entries["own.csv"]["reason"]
+    assert entries["good.csv"]["status"] == "loaded"
+    assert current_amounts(settings) == [1]
+
+
+def test_an_extra_column_named_like_a_contract_column_plus_start_is_kept(settings):
+    content = (HEADER.strip() + ",usage_date_start\na1,openai,2026-01-01,3,q1\n").encode()
+    deliver(settings, {"start.csv": content})
+    assert archive.scan_raw(settings, USAGE, columns=["usage_date_start"]).collect()["usage_date_start"].to_list() == [
+        "q1"
+    ]
+
+
+def test_blank_lines_and_separator_only_lines_of_a_csv_are_not_rows(settings):
+    content = (HEADER + "\na1,openai,2026-01-01,1\r\n,,,\n\n").encode()
+    entries = deliver(settings, {"blank.csv": content})
+    assert (entries["blank.csv"]["delivered_rows"], entries["blank.csv"]["rejected_rows"]) == (1, 0)
+
+
+def test_an_empty_json_array_is_a_delivery_of_no_rows_and_objects_without_fields_are_quarantined(settings):
+    entries = deliver(settings, {"none.json": b"[]", "fieldless.json": b"[{}, {}]"})
+    assert entries["none.json"]["status"] == "loaded" and entries["none.json"]["delivered_rows"] == 0
+    assert entries["fieldless.json"]["status"] == "quarantined"
+    assert "no fields" in entries["fieldless.json"]["reason"]
