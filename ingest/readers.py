@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from pathlib import Path
 
 import polars as pl
@@ -22,9 +23,16 @@ class FileProblem(Exception):
     """The whole file cannot be loaded; the message is the quarantine reason shown to the user."""
 
 
+# Columns one file may have: the widest contract has a dozen, and typing a file costs time that grows faster
+# than its number of columns (5,000 columns take minutes), so a wider file is refused rather than read.
+MAX_COLUMNS = 500
+
+
 def _normalised_names(names: list[str]) -> dict[str, str]:
+    if len(names) > MAX_COLUMNS:
+        raise FileProblem(f"the file has {len(names):,} columns; at most {MAX_COLUMNS} are read")
     cleaned = [n.strip().lstrip("\ufeff").strip().lower() for n in names]
-    duplicates = sorted({n for n in cleaned if cleaned.count(n) > 1})
+    duplicates = sorted(n for n, count in Counter(cleaned).items() if count > 1)
     if duplicates:
         raise FileProblem(f"duplicate column name(s): {', '.join(duplicates)}")
     if any(n == "" for n in cleaned):
@@ -44,6 +52,8 @@ def _read_csv(path: Path) -> pl.LazyFrame:
         cut_at_end = len(head) == sample_size and err.start >= len(head) - 4  # a character split by the sample
         if not cut_at_end:
             raise FileProblem(NOT_UTF8 + f" (first bad byte at offset {err.start})") from None
+    if len(head) == sample_size and b"\n" not in head and b"\r" not in head:
+        raise FileProblem(f"the header line is longer than {sample_size // 1024} KiB (too many or too long names)")
     header = next(csv.reader(io.StringIO(head.decode("utf-8", errors="replace").lstrip("\ufeff"))), [])
     _normalised_names(header)  # Polars would silently rename a repeated column; say so instead
     try:
@@ -112,9 +122,14 @@ def _json_frame(text: str) -> pl.LazyFrame:
         raise FileProblem("JSON must be an array of objects or one object per line")
     if records and not any(records):
         raise FileProblem("the JSON objects have no fields")
-    names: list[str] = []
+    first_seen: dict[str, None] = {}  # every key of every record, in order of first appearance
     for record in records:
-        names.extend(k for k in record if k not in names)
+        first_seen.update(dict.fromkeys(record))
+        if len(first_seen) > MAX_COLUMNS:  # stop early: the keys of every record are columns
+            raise FileProblem(
+                f"the records have more than {MAX_COLUMNS} different keys; at most {MAX_COLUMNS} are read"
+            )
+    names = list(first_seen)
     columns = {n: [_as_text(r.get(n)) for r in records] for n in names}
     frame = pl.DataFrame(columns, schema={n: pl.String for n in names})
     return frame.lazy().rename(_normalised_names(names))

@@ -215,12 +215,17 @@ def reserved_names(dataset: Dataset) -> set[str]:
 
 def _as_plain_columns(frame: pl.LazyFrame) -> pl.LazyFrame:
     """Columns a Parquet file may hold that no rule reads: all-null columns (type Null, as pandas and Arrow
-    write a column with no values) become text nulls; nested values (lists, structs) become JSON text."""
+    write a column with no values) become text nulls; nested values (lists, structs) become JSON text; bytes
+    become text (hex when they are not UTF-8); durations ISO 8601 text."""
     schema = frame.collect_schema()
     plain = []
     for name, dtype in schema.items():
         if dtype == pl.Null:
             plain.append(pl.col(name).cast(pl.String))
+        elif dtype == pl.Binary:  # strings some writers store as plain bytes; bytes that are not UTF-8 as hex
+            plain.append(pl.col(name).map_elements(_bytes_as_text, return_dtype=pl.String))
+        elif isinstance(dtype, pl.Duration):
+            plain.append(pl.col(name).dt.to_string())  # ISO 8601, e.g. PT5S
         elif isinstance(dtype, pl.Struct):
             plain.append(pl.col(name).struct.json_encode())
         elif isinstance(dtype, (pl.List, pl.Array)):
@@ -228,6 +233,13 @@ def _as_plain_columns(frame: pl.LazyFrame) -> pl.LazyFrame:
             as_json = wrapped.str.strip_prefix('{"v":').str.strip_suffix("}")
             plain.append(pl.when(pl.col(name).is_not_null()).then(as_json).alias(name))
     return frame.with_columns(plain) if plain else frame
+
+
+def _bytes_as_text(value: bytes) -> str:
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.hex()
 
 
 def validate(frame: pl.LazyFrame, dataset: Dataset, known: KnownIds, today: date) -> Validated:

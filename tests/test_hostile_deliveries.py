@@ -5,8 +5,10 @@ Each delivery gets its outcome, and delivered rows = loaded + rejected."""
 from __future__ import annotations
 
 import io
+import json
+import time
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -149,3 +151,33 @@ def test_an_empty_json_array_is_a_delivery_of_no_rows_and_objects_without_fields
     assert entries["none.json"]["status"] == "loaded" and entries["none.json"]["delivered_rows"] == 0
     assert entries["fieldless.json"]["status"] == "quarantined"
     assert "no fields" in entries["fieldless.json"]["reason"]
+
+
+def test_binary_and_duration_parquet_columns_load_as_text(settings):
+    """Some writers store strings as plain bytes; bytes that are not UTF-8 are kept as hex, durations as ISO text."""
+    table = usage_table(
+        account_id=pa.array([b"a1"]), blob=pa.array([b"\xff\x00"]), wait=pa.array([timedelta(seconds=5)])
+    )
+    entries = deliver(settings, {"bytes.parquet": parquet(table)})
+    assert entries["bytes.parquet"]["loaded_rows"] == 1
+    row = archive.scan_raw(settings, USAGE, columns=["account_id", "blob", "wait"]).collect().row(0, named=True)
+    assert row == {"account_id": "a1", "blob": "ff00", "wait": "PT5S"}
+
+
+def test_a_file_with_too_many_columns_is_quarantined_quickly_naming_the_count(settings):
+    wide = 600
+    names = ",".join(f"c{i}" for i in range(wide))
+    csv = f"{HEADER.strip()},{names}\na1,openai,2026-01-01,1{',' * wide}\n".encode()
+    record = {"account_id": "a1", "vendor_id": "openai", "usage_date": "2026-01-01", "amount_usd": 1}
+    ndjson = "\n".join(json.dumps(record | {f"c{i}": i}) for i in range(wide)).encode()  # keys spread over records
+    long_header = f"{HEADER.strip()},{'x' * 70_000}\na1,openai,2026-01-01,1,\n".encode()
+    started = time.monotonic()
+    entries = deliver(settings, {"wide.csv": csv, "wide.json": ndjson, "long.csv": long_header, "good.csv": usage(1)})
+    assert time.monotonic() - started < 30
+    assert (
+        "604 columns" in entries["wide.csv"]["reason"]
+        and "more than 500 different keys" in entries["wide.json"]["reason"]
+    )
+    assert "header line is longer" in entries["long.csv"]["reason"]
+    assert {entries[n]["status"] for n in ("wide.csv", "wide.json", "long.csv")} == {"quarantined"}
+    assert current_amounts(settings) == [1]
