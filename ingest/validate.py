@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 import polars as pl
 
@@ -151,6 +152,8 @@ def _parse_number(name: str, kind: Kind, dtype: pl.DataType) -> tuple[pl.Expr, p
         value = source.cast(target, strict=False)
         out_of_range = present & value.is_null() & number_like
     else:  # a number column: values outside the type would make the cast raise
+        if isinstance(dtype, pl.Decimal):  # exact, as rounded to the target's scale (a float would round up)
+            in_range = source.round(target.scale).abs() < pl.lit(Decimal(kind.magnitude_limit or 0))
         value = pl.when(in_range).then(source).cast(target, strict=False)
         out_of_range = present & number_like & ~in_range
     return value, present & value.is_null() & ~out_of_range, out_of_range

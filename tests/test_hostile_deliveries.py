@@ -9,6 +9,7 @@ import json
 import time
 from dataclasses import replace
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -181,3 +182,19 @@ def test_a_file_with_too_many_columns_is_quarantined_quickly_naming_the_count(se
     assert "header line is longer" in entries["long.csv"]["reason"]
     assert {entries[n]["status"] for n in ("wide.csv", "wide.json", "long.csv")} == {"quarantined"}
     assert current_amounts(settings) == [1]
+
+
+def test_parquet_decimals_at_the_money_limit_load_exactly_and_beyond_it_reject_their_row(settings):
+    amounts = ["999999999999.9999990000", "999999999999.9999999", "1.1234567891", "-0"]
+    table = usage_table(
+        account_id=pa.array(["a1"] * 4),
+        vendor_id=pa.array(["openai"] * 4),
+        usage_date=pa.array([date(2026, 1, 1)] * 4),
+        amount_usd=pa.array([Decimal(a) for a in amounts], pa.decimal128(38, 10)),
+    )
+    entries = deliver(settings, {"dec.parquet": parquet(table)})
+    assert (entries["dec.parquet"]["loaded_rows"], entries["dec.parquet"]["rejected_rows"]) == (3, 1)
+    loaded = archive.scan_raw(settings, USAGE).collect()["amount_usd"].to_list()
+    assert sorted(loaded) == [Decimal("0"), Decimal("1.123457"), Decimal("999999999999.999999")]
+    reasons = archive.scan_rejected_rows(settings).collect()["reason"].to_list()
+    assert reasons == ["amount_usd '999999999999.9999999000' is out of range (|value| < 10^12 for money)"]
