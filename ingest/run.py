@@ -224,6 +224,7 @@ class _Run:
     holder: dict[str, str]  # sha256 -> the landing path whose current version has these bytes
     known: KnownIds | None = None
     hashed: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # landing path -> (sha256, problem)
+    released: dict[str, str] = field(default_factory=dict)  # rewritten current path -> its old sha256
 
     def release_rewritten(self, items: list[landing.LandingFile]) -> None:
         """A current path whose landing file now holds other bytes no longer holds its old bytes in this run:
@@ -238,6 +239,16 @@ class _Run:
                 continue
             if self.hashed[item.relpath][0] != old and self.holder.get(old) == item.relpath:
                 del self.holder[old]
+                self.released[item.relpath] = old
+
+    def still_held_elsewhere(self) -> dict[str, str]:
+        """Released paths whose correction did not load (so their old version stays current) while another
+        path loaded those old bytes in this run: path -> the path that now holds them."""
+        return {
+            path: self.holder[old]
+            for path, old in self.released.items()
+            if self.current.get(path) == old and self.holder.get(old, path) != path
+        }
 
     def ingest(self, item: landing.LandingFile) -> tuple[str, int, dict[str, object]]:
         """(sha256, bytes, load-log values) of one file; status `unchanged` or `deferred` is not logged."""
@@ -328,6 +339,7 @@ def ingest_dataset(
         )
     run.release_rewritten([f for f in items if f.relpath not in waiting_paths])
     entries: list[dict[str, object]] = []
+    delivered: dict[str, tuple[str, int]] = {}  # landing path -> (sha256, bytes) as read in this run
     # Re-deliveries of current paths first: whether a new file repeats current bytes depends on what the
     # current files hold after this run, not on how the names sort.
     for item in sorted(items, key=lambda f: (f.relpath not in current, f.relpath)):
@@ -348,6 +360,12 @@ def ingest_dataset(
             entries.append(log_entry(run_id, dataset, item.relpath, sha, size, **values))
         if outcome.status in ("quarantined", "duplicate", "deferred"):
             say(f"{dataset.key}: {outcome.status.upper()} {item.relpath}: {outcome.reason}")
+        delivered[item.relpath] = (sha, size)
+    for path, holder in run.still_held_elsewhere().items():  # its earlier bytes now count under `holder` only
+        sha, size = delivered[path]
+        reason = f"its earlier version has the same bytes as {holder}, which now holds them"
+        entries.append(log_entry(run_id, dataset, path, sha, size, status="duplicate", reason=reason))
+        say(f"{dataset.key}: DUPLICATE {path}: {reason}")
     report.files.sort(key=lambda f: f.relpath)
     archive.append_load_log(settings, dataset.relation, entries)
     report.current_files = len(archive.refresh_manifests(settings, dataset))

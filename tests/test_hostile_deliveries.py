@@ -198,3 +198,11 @@ def test_parquet_decimals_at_the_money_limit_load_exactly_and_beyond_it_reject_t
     assert sorted(loaded) == [Decimal("0"), Decimal("1.123457"), Decimal("999999999999.999999")]
     reasons = archive.scan_rejected_rows(settings).collect()["reason"].to_list()
     assert reasons == ["amount_usd '999999999999.9999999000' is out of range (|value| < 10^12 for money)"]
+
+
+def test_a_swap_whose_second_file_is_broken_counts_the_moved_bytes_once(settings):
+    deliver(settings, {"x.csv": usage(10), "y.csv": usage(20)}, "first")
+    entries = deliver(settings, {"x.csv": usage(20), "y.csv": b"account_id\n"}, "half_swap")
+    assert entries["x.csv"]["status"] == "loaded"
+    assert current_amounts(settings) == [20]  # y's correction failed, but its old rows are x's now
+    assert "same bytes as customers/usage/x.csv" in entries["y.csv"]["reason"]
