@@ -65,6 +65,17 @@ def _read_csv(path: Path) -> pl.LazyFrame:
     return frame.rename(_normalised_names(names)).filter(~blank)
 
 
+def first_long_row(path: Path) -> str | None:
+    """Where a CSV row holds more values than its header has names: 'row N has X values for Y columns'."""
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+        rows = csv.reader(handle)
+        width = len(next(rows, []))
+        for number, row in enumerate((r for r in rows if any(r)), start=1):  # blank lines are no rows
+            if len(row) > width:
+                return f"row {number} has {len(row)} values for {width} columns"
+    return None
+
+
 def _read_parquet(path: Path) -> pl.LazyFrame:
     try:
         frame = pl.scan_parquet(path)

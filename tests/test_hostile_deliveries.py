@@ -206,3 +206,11 @@ def test_a_swap_whose_second_file_is_broken_counts_the_moved_bytes_once(settings
     assert entries["x.csv"]["status"] == "loaded"
     assert current_amounts(settings) == [20]  # y's correction failed, but its old rows are x's now
     assert "same bytes as customers/usage/x.csv" in entries["y.csv"]["reason"]
+
+
+def test_a_csv_row_with_more_values_than_the_header_quarantines_the_file_naming_the_row(settings):
+    content = (HEADER + "\na1,openai,2026-01-01,1\na1,openai,2026-01-02,2,surplus\n").encode()
+    entries = deliver(settings, {"ragged.csv": content, "good.csv": usage(1)})
+    assert entries["ragged.csv"]["status"] == "quarantined"
+    assert "row 2 has 5 values for 4 columns" in entries["ragged.csv"]["reason"]
+    assert current_amounts(settings) == [1]
