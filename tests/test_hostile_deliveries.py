@@ -214,3 +214,25 @@ def test_a_csv_row_with_more_values_than_the_header_quarantines_the_file_naming_
     assert entries["ragged.csv"]["status"] == "quarantined"
     assert "row 2 has 5 values for 4 columns" in entries["ragged.csv"]["reason"]
     assert current_amounts(settings) == [1]
+
+
+def test_a_genai_prices_package_taken_back_to_an_earlier_version_makes_its_prices_current_again(settings, monkeypatch):
+    from ingest import genai_prices
+
+    real_version, real_sha = genai_prices.package_version(), genai_prices.package_fingerprint()
+
+    def install(version: str, sha: str) -> list[str]:
+        monkeypatch.setattr(genai_prices, "package_version", lambda: version)
+        monkeypatch.setattr(genai_prices, "package_fingerprint", lambda: sha)
+        genai_prices.load_genai_prices(settings, run_id=version)
+        manifest = pl.read_parquet(settings.manifest_dir / "pricing__genai_prices.parquet")["raw_path"]
+        return sorted(
+            {*archive.scan_union([Path(p) for p in manifest], {}, ["_source_file"]).collect()["_source_file"]}
+        )
+
+    assert install(real_version, real_sha) == [f"genai-prices@{real_version}"]
+    assert install("99.0.0", "f" * 64) == ["genai-prices@99.0.0"]
+    assert install(real_version, real_sha) == [f"genai-prices@{real_version}"]
+    assert install(real_version, real_sha) == [f"genai-prices@{real_version}"]  # and then nothing changes
+    entries = archive.read_load_log(settings, "pricing__genai_prices")
+    assert entries.height == 3
