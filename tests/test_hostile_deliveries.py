@@ -236,3 +236,18 @@ def test_a_genai_prices_package_taken_back_to_an_earlier_version_makes_its_price
     assert install(real_version, real_sha) == [f"genai-prices@{real_version}"]  # and then nothing changes
     entries = archive.read_load_log(settings, "pricing__genai_prices")
     assert entries.height == 3
+
+
+def test_reference_indicators_seen_again_under_an_earlier_fingerprint_become_current_again(settings, monkeypatch):
+    from ingest import reference_indicators
+
+    def load(sha: str) -> list[str]:
+        monkeypatch.setattr(reference_indicators, "fingerprint", lambda _vendors: sha)
+        reference_indicators.load_reference_indicators(settings, run_id=sha[:1], today=TODAY)
+        log = archive.read_load_log(settings, reference_indicators.REFERENCE_INDICATORS.relation)
+        return archive.current_versions(log)["file_sha256"].to_list()
+
+    first, second = "a" * 64, "b" * 64
+    assert [load(first), load(second), load(first)] == [[first], [second], [first]]
+    loads = archive.read_load_log(settings, reference_indicators.REFERENCE_INDICATORS.relation).height
+    assert load(first) == [first] and archive.read_load_log(settings, "reference__indicators").height == loads
