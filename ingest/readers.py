@@ -125,10 +125,18 @@ def _json_frame(text: str) -> pl.LazyFrame:
         data = _loads(text)
         records = data if isinstance(data, list) else [data]
     except json.JSONDecodeError as err:
-        try:
-            records = [_loads(line) for line in text.splitlines() if line.strip()]
-        except json.JSONDecodeError:
-            raise FileProblem(f"malformed JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
+        records = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            try:
+                records.extend([_loads(line)] if line.strip() else [])
+            except json.JSONDecodeError as line_err:
+                # 'Extra data': the first value parsed, so the file is one object per line; say which line fails
+                where = (
+                    (line_err.msg, number, line_err.colno)
+                    if err.msg == "Extra data"
+                    else (err.msg, err.lineno, err.colno)
+                )
+                raise FileProblem(f"malformed JSON: {where[0]} at line {where[1]} column {where[2]}") from None
     if not all(isinstance(r, dict) for r in records):
         raise FileProblem("JSON must be an array of objects or one object per line")
     if records and not any(records):

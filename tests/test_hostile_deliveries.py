@@ -251,3 +251,12 @@ def test_reference_indicators_seen_again_under_an_earlier_fingerprint_become_cur
     assert [load(first), load(second), load(first)] == [[first], [second], [first]]
     loads = archive.read_load_log(settings, reference_indicators.REFERENCE_INDICATORS.relation).height
     assert load(first) == [first] and archive.read_load_log(settings, "reference__indicators").height == loads
+
+
+def test_json_lines_with_a_blank_line_load_and_a_trailing_comma_is_named_by_its_line(settings):
+    record = '{"account_id": "a1", "vendor_id": "openai", "usage_date": "2026-01-01", "amount_usd": 1}'
+    entries = deliver(
+        settings, {"ok.json": f"{record}\r\n\r\n{record}\r\n".encode(), "comma.json": f"{record}\n{record},\n".encode()}
+    )
+    assert entries["ok.json"]["loaded_rows"] == 2
+    assert entries["comma.json"]["reason"] == f"malformed JSON: Extra data at line 2 column {len(record) + 1}"
