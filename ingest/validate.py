@@ -26,6 +26,7 @@ from ingest.readers import FileProblem
 ROW_NUMBER = "_row_number"
 REASON = "_reject_reason"
 _DATE_TEXT = r"^\s*\d{4}-\d{1,2}-\d{1,2}(?:[T ][0-9:.+\-Z]*)?\s*$"
+_BASIC_DATE_TEXT = r"^\d{8}$"  # ISO 8601 basic format: 19970210
 _QUARTER_TEXT = r"^\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*$"
 # a number written out (sign, digits, point, exponent): too large for its type is a row problem, not a file one
 _NUMBER_TEXT = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
@@ -89,9 +90,11 @@ def _parse_date(name: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
         raise FileProblem(f"column {name} has type {dtype} in the file; expected a date")
     text = _text(name)
     looks_like_date = text.str.contains(_DATE_TEXT)
-    parsed = pl.when(looks_like_date).then(
+    extended = pl.when(looks_like_date).then(
         text.str.extract(r"^(\d{4}-\d{1,2}-\d{1,2})", 1).str.to_date("%Y-%m-%d", strict=False)
     )
+    basic = pl.when(text.str.contains(_BASIC_DATE_TEXT)).then(text.str.to_date("%Y%m%d", strict=False))
+    parsed = pl.coalesce(extended, basic)
     return parsed, text.is_not_null() & parsed.is_null()
 
 

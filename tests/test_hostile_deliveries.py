@@ -260,3 +260,28 @@ def test_json_lines_with_a_blank_line_load_and_a_trailing_comma_is_named_by_its_
     )
     assert entries["ok.json"]["loaded_rows"] == 2
     assert entries["comma.json"]["reason"] == f"malformed JSON: Extra data at line 2 column {len(record) + 1}"
+
+
+def test_dates_in_iso_basic_format_load_and_impossible_or_too_early_days_reject_their_row(settings):
+    days = [
+        "19970210",
+        " 1969-12-31 ",
+        "1900-01-01",
+        "2024-02-29",
+        "1997-02-30",
+        "19971301",
+        "1899-12-31",
+        "2026-02-29",
+    ]
+    content = (HEADER + "".join(f"a1,openai,{day},1\n" for day in days)).encode()
+    entries = deliver(settings, {"days.csv": content})
+    assert (entries["days.csv"]["loaded_rows"], entries["days.csv"]["rejected_rows"]) == (4, 4)
+    loaded = archive.scan_raw(settings, USAGE).collect()["usage_date"].sort().to_list()
+    assert loaded == [date(1900, 1, 1), date(1969, 12, 31), date(1997, 2, 10), date(2024, 2, 29)]
+    reasons = archive.scan_rejected_rows(settings).collect().sort("row_number")["reason"].to_list()
+    assert reasons == [
+        "unparseable usage_date '1997-02-30'",
+        "unparseable usage_date '19971301'",
+        "usage_date 1899-12-31 is before 1900-01-01",
+        "unparseable usage_date '2026-02-29'",
+    ]
