@@ -380,7 +380,7 @@ REJECTED_ROWS_COLUMNS: list[tuple[str, Kind]] = [
     ("dataset", Kind.TEXT),
     ("source_file", Kind.TEXT),
     ("file_sha256", Kind.TEXT),
-    ("row_number", Kind.INT),  # 1-based data row in the file (the header is not counted)
+    ("row_number", Kind.INT),  # 1-based data row in the file (the header and blank lines are not counted)
     ("reason", Kind.TEXT),
     ("row_json", Kind.TEXT),  # the delivered row as JSON, values as text
     ("loaded_at", Kind.TIMESTAMP),

@@ -120,13 +120,16 @@ def price_rows() -> pl.DataFrame:
 
 
 def load_genai_prices(settings: Settings, run_id: str) -> DatasetReport:
-    """Archive the installed package's prices once per package data version; idempotent otherwise."""
+    """Archive the installed package's prices when they are not the current ones; idempotent otherwise.
+
+    A package taken back to an earlier version (a reverted lock file) makes that version's prices current again.
+    """
     report = DatasetReport(dataset=GENAI_PRICES.key)
     source_file = f"genai-prices@{package_version()}"
     sha = package_fingerprint()
     log = archive.read_load_log(settings, GENAI_PRICES.relation)
-    seen = set(zip(log["source_file"].to_list(), log["file_sha256"].to_list(), strict=True))
-    if (source_file, sha) in seen:
+    latest = log.filter(pl.col("status") == "loaded").sort("loaded_at", "load_id").tail(1)
+    if list(zip(latest["source_file"], latest["file_sha256"], strict=True)) == [(source_file, sha)]:
         report.files.append(FileOutcome(source_file, "unchanged"))
     else:
         loaded_at = now_utc()

@@ -22,7 +22,7 @@ from ingest import archive, landing
 from ingest.contracts import INDICATORS, Dataset
 from ingest.contracts import dataset as dataset_by_name
 from ingest.history import known_raw_paths
-from ingest.readers import NOT_UTF8, FileProblem, read_landing_file
+from ingest.readers import NOT_UTF8, FileProblem, first_long_row, read_landing_file
 from ingest.settings import INDICATOR_CATALOG, Settings
 from ingest.validate import REASON, ROW_NUMBER, KnownIds, Validated, validate
 
@@ -140,6 +140,8 @@ def _load_file(
     except pl.exceptions.PolarsError as err:  # a problem that only shows while reading the whole file
         detail = _first_line(err)
         reason = NOT_UTF8 if "utf-8" in detail.lower() else f"unreadable: {detail}"
+        long_row = first_long_row(staged.path) if "more fields" in detail and staged.path.suffix == ".csv" else None
+        reason = f"unreadable: {long_row}" if long_row else reason
     except (OSError, MemoryError):
         raise
     except Exception as err:  # any other failure of one file's content must not stop the other files
@@ -219,10 +221,36 @@ class _Run:
     dataset: Dataset
     today: date
     say: Progress
-    seen: set[tuple[str, str]]  # (landing path, sha256) already logged
+    seen: set[tuple[str, str]]  # (landing path, sha256) of each path's latest log entry
     current: dict[str, str]  # landing path -> sha256 of its current version
     holder: dict[str, str]  # sha256 -> the landing path whose current version has these bytes
     known: KnownIds | None = None
+    hashed: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # landing path -> (sha256, problem)
+    released: dict[str, str] = field(default_factory=dict)  # rewritten current path -> its old sha256
+
+    def release_rewritten(self, items: list[landing.LandingFile]) -> None:
+        """A current path whose landing file now holds other bytes no longer holds its old bytes in this run:
+        two files whose contents were swapped load as the two corrections they are, not as a duplicate."""
+        for item in items:
+            old = self.current.get(item.relpath)
+            if old is None:
+                continue
+            try:
+                self.hashed[item.relpath] = _sha_or_problem(item)
+            except FileNotFoundError:  # removed since the scan
+                continue
+            if self.hashed[item.relpath][0] != old and self.holder.get(old) == item.relpath:
+                del self.holder[old]
+                self.released[item.relpath] = old
+
+    def still_held_elsewhere(self) -> dict[str, str]:
+        """Released paths whose correction did not load (so their old version stays current) while another
+        path loaded those old bytes in this run: path -> the path that now holds them."""
+        return {
+            path: self.holder[old]
+            for path, old in self.released.items()
+            if self.current.get(path) == old and self.holder.get(old, path) != path
+        }
 
     def ingest(self, item: landing.LandingFile) -> tuple[str, int, dict[str, object]]:
         """(sha256, bytes, load-log values) of one file; status `unchanged` or `deferred` is not logged."""
@@ -232,8 +260,8 @@ class _Run:
             return "-", item.size, {"status": "deferred", "reason": "removed while it was read"}
 
     def _ingest(self, item: landing.LandingFile) -> tuple[str, int, dict[str, object]]:
-        sha, unreadable = _sha_or_problem(item)
-        if (item.relpath, sha) in self.seen:
+        sha, unreadable = self.hashed.pop(item.relpath, None) or _sha_or_problem(item)
+        if (item.relpath, sha) in self.seen or self.current.get(item.relpath) == sha:
             return sha, item.size, {"status": "unchanged"}
         if item.problem or unreadable:
             problem = item.problem or unreadable
@@ -268,6 +296,13 @@ class _Run:
             del self.holder[old]
 
 
+def _latest_entries(log: pl.DataFrame) -> set[tuple[str, str]]:
+    """(landing path, sha256) of each path's latest log entry: bytes seen before that are not the path's latest
+    (a correction taken back, A then B then A) are a new delivery, not a repeat."""
+    latest = log.sort("loaded_at", "load_id").group_by("source_file", maintain_order=True).last()
+    return set(zip(latest["source_file"].to_list(), latest["file_sha256"].to_list(), strict=True))
+
+
 def ingest_dataset(
     settings: Settings,
     dataset: Dataset,
@@ -290,7 +325,7 @@ def ingest_dataset(
         dataset=dataset,
         today=today or datetime.now(UTC).date(),
         say=say,
-        seen=set(zip(log["source_file"].to_list(), log["file_sha256"].to_list(), strict=True)),
+        seen=_latest_entries(log),
         current=current,
         holder={sha: path for path, sha in current.items()},
     )
@@ -304,7 +339,9 @@ def ingest_dataset(
             f"{dataset.key}: {len(waiting)} file(s) still being written, left for the next run: "
             f"{landing.describe(waiting)}"
         )
+    run.release_rewritten([f for f in items if f.relpath not in waiting_paths])
     entries: list[dict[str, object]] = []
+    delivered: dict[str, tuple[str, int]] = {}  # landing path -> (sha256, bytes) as read in this run
     # Re-deliveries of current paths first: whether a new file repeats current bytes depends on what the
     # current files hold after this run, not on how the names sort.
     for item in sorted(items, key=lambda f: (f.relpath not in current, f.relpath)):
@@ -325,6 +362,12 @@ def ingest_dataset(
             entries.append(log_entry(run_id, dataset, item.relpath, sha, size, **values))
         if outcome.status in ("quarantined", "duplicate", "deferred"):
             say(f"{dataset.key}: {outcome.status.upper()} {item.relpath}: {outcome.reason}")
+        delivered[item.relpath] = (sha, size)
+    for path, holder in run.still_held_elsewhere().items():  # its earlier bytes now count under `holder` only
+        sha, size = delivered[path]
+        reason = f"its earlier version has the same bytes as {holder}, which now holds them"
+        entries.append(log_entry(run_id, dataset, path, sha, size, status="duplicate", reason=reason))
+        say(f"{dataset.key}: DUPLICATE {path}: {reason}")
     report.files.sort(key=lambda f: f.relpath)
     archive.append_load_log(settings, dataset.relation, entries)
     report.current_files = len(archive.refresh_manifests(settings, dataset))

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 import polars as pl
 
@@ -25,6 +26,7 @@ from ingest.readers import FileProblem
 ROW_NUMBER = "_row_number"
 REASON = "_reject_reason"
 _DATE_TEXT = r"^\s*\d{4}-\d{1,2}-\d{1,2}(?:[T ][0-9:.+\-Z]*)?\s*$"
+_BASIC_DATE_TEXT = r"^\d{8}$"  # ISO 8601 basic format: 19970210
 _QUARTER_TEXT = r"^\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*$"
 # a number written out (sign, digits, point, exponent): too large for its type is a row problem, not a file one
 _NUMBER_TEXT = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
@@ -88,9 +90,11 @@ def _parse_date(name: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
         raise FileProblem(f"column {name} has type {dtype} in the file; expected a date")
     text = _text(name)
     looks_like_date = text.str.contains(_DATE_TEXT)
-    parsed = pl.when(looks_like_date).then(
+    extended = pl.when(looks_like_date).then(
         text.str.extract(r"^(\d{4}-\d{1,2}-\d{1,2})", 1).str.to_date("%Y-%m-%d", strict=False)
     )
+    basic = pl.when(text.str.contains(_BASIC_DATE_TEXT)).then(text.str.to_date("%Y%m%d", strict=False))
+    parsed = pl.coalesce(extended, basic)
     return parsed, text.is_not_null() & parsed.is_null()
 
 
@@ -151,6 +155,8 @@ def _parse_number(name: str, kind: Kind, dtype: pl.DataType) -> tuple[pl.Expr, p
         value = source.cast(target, strict=False)
         out_of_range = present & value.is_null() & number_like
     else:  # a number column: values outside the type would make the cast raise
+        if isinstance(dtype, pl.Decimal):  # exact, as rounded to the target's scale (a float would round up)
+            in_range = source.round(target.scale).abs() < pl.lit(Decimal(kind.magnitude_limit or 0))
         value = pl.when(in_range).then(source).cast(target, strict=False)
         out_of_range = present & number_like & ~in_range
     return value, present & value.is_null() & ~out_of_range, out_of_range
@@ -202,9 +208,60 @@ def _typed(column: Column, dtype: pl.DataType | None) -> _Typing:
     return _Typing(value, bad_type=bad, out_of_range=out_of_range)
 
 
-def validate(frame: pl.LazyFrame, dataset: Dataset, known: KnownIds, today: date) -> Validated:
-    """Type the frame, check file-level problems eagerly, and attach a row-level reject reason."""
+_FLAG_PREFIXES = ("missing", "bad", "range", "invisible", "orig")
+
+
+def reserved_names(dataset: Dataset) -> set[str]:
+    """Column names the archive uses itself (lineage, and the working columns of validation): a delivered
+    column of that name would be overwritten, so the file is quarantined instead."""
+    lineage = {name for name, _ in dataset.raw_columns if name.startswith("_")}
+    flags = {f"_{prefix}_{c.name}" for prefix in _FLAG_PREFIXES for c in dataset.columns}
+    return lineage | flags | {ROW_NUMBER, REASON, "_row_json", "_row"}
+
+
+def _as_plain_columns(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """Columns a Parquet file may hold that no rule reads: all-null columns (type Null, as pandas and Arrow
+    write a column with no values) become text nulls; nested values (lists, structs) become JSON text; bytes
+    become text (hex when they are not UTF-8); durations ISO 8601 text."""
     schema = frame.collect_schema()
+    plain = []
+    for name, dtype in schema.items():
+        if dtype == pl.Null:
+            plain.append(pl.col(name).cast(pl.String))
+        elif dtype == pl.Binary:  # strings some writers store as plain bytes; bytes that are not UTF-8 as hex
+            plain.append(pl.col(name).map_elements(_bytes_as_text, return_dtype=pl.String))
+        elif isinstance(dtype, pl.Duration):
+            plain.append(pl.col(name).dt.to_string())  # ISO 8601, e.g. PT5S
+        elif isinstance(dtype, pl.Struct):
+            plain.append(pl.col(name).struct.json_encode())
+        elif isinstance(dtype, (pl.List, pl.Array)):
+            wrapped = pl.struct(pl.col(name).alias("v")).struct.json_encode()
+            as_json = wrapped.str.strip_prefix('{"v":').str.strip_suffix("}")
+            plain.append(pl.when(pl.col(name).is_not_null()).then(as_json).alias(name))
+    return frame.with_columns(plain) if plain else frame
+
+
+def _bytes_as_text(value: bytes) -> str:
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.hex()
+
+
+def validate(frame: pl.LazyFrame, dataset: Dataset, known: KnownIds, today: date) -> Validated:
+    """Type the frame, check file-level problems eagerly, and attach a row-level reject reason.
+
+    A frame with no columns has no records (an empty JSON array): it loads no rows."""
+    frame = _as_plain_columns(frame)
+    schema = frame.collect_schema()
+    if not schema.names():
+        frame = pl.DataFrame(schema={name: pl.String for name in dataset.required}).lazy()
+        schema = frame.collect_schema()
+    taken = sorted(reserved_names(dataset).intersection(schema.names()))
+    if taken:
+        raise FileProblem(
+            f"column name(s) {', '.join(taken)} are the archive's own (lineage or validation); rename them"
+        )
     missing = [c for c in dataset.required if c not in schema]
     if missing:
         found = ", ".join(schema.names()) or "none"
@@ -213,9 +270,8 @@ def validate(frame: pl.LazyFrame, dataset: Dataset, known: KnownIds, today: date
             hint = "; the file looks delimited by something other than ',' (use commas)"
         raise FileProblem(f"missing required column(s): {', '.join(missing)} (found: {found}){hint}")
 
-    lineage_names = {"_source_file", "_file_sha256", "_loaded_at", ROW_NUMBER}
-    contract_names = {c.name for c in dataset.columns} | {f"{c.name}_start" for c in dataset.columns}
-    extras = [n for n in schema.names() if n not in contract_names and n not in lineage_names]
+    contract_names = {name for name, _ in dataset.raw_columns}  # a delivered `<quarter>_start` is derived again
+    extras = [n for n in schema.names() if n not in contract_names]
 
     typed: dict[str, pl.Expr] = {}
     type_checks: dict[str, pl.Expr] = {}

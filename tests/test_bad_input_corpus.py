@@ -349,7 +349,7 @@ CORPUS = [
     Case("upload in progress (.tmp)", "customers/usage", "u.csv.tmp", usage_csv("a1,openai,2026-01-01,1"), "ignored"),
     Case("upload in progress (.part)", "customers/usage", "u.csv.part", usage_csv("a1,openai"), "ignored"),
     Case("browser download (.crdownload)", "market/vendors", "v.csv.CRDOWNLOAD", b"vendor_id\n", "ignored"),
-    # --- bytes that break a naive reader: this file is quarantined, the others load -------------------------------
+    # --- bytes that break a naive reader: this file is quarantined (or its row rejected), the others load ----------
     Case(
         "JSON nested very deep", "customers/usage", "deep.json", deep_json(100_000), "quarantined", "nested too deeply"
     ),
