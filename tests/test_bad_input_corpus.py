@@ -488,6 +488,20 @@ def test_every_file_keeps_delivered_equal_loaded_plus_rejected_and_raw_holds_the
     for dataset in (VENDORS, ACCOUNTS, INDICATORS, USAGE):
         current = archive.current_versions(archive.read_load_log(settings, dataset.relation))
         assert archive.scan_raw(settings, dataset).collect().height == current["loaded_rows"].sum()
+    from tests.test_reliability import record
+
+    by_status = log.group_by("status").len().sort("status")
+    record(
+        "bad_input_corpus",
+        {
+            "cases": len(CORPUS),
+            "files_by_status": dict(zip(by_status["status"].to_list(), by_status["len"].to_list(), strict=True)),
+            "rows_delivered": int(log["delivered_rows"].sum()),
+            "rows_loaded": int(log["loaded_rows"].sum()),
+            "rows_rejected": int(log["rejected_rows"].sum()),
+            "delivered_equals_loaded_plus_rejected": True,  # asserted for every file above
+        },
+    )
 
 
 def test_awkward_values_arrive_verbatim(ingested):
