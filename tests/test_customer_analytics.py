@@ -131,3 +131,52 @@ def test_incremental_refresh_equals_a_fresh_build(demo_home: Settings, tmp_path:
     with duckdb.connect(str(fresh.published_path), read_only=True) as con:
         fresh_monthly = con.sql("select * from intermediate.int_usage_monthly order by all").df()
     pd.testing.assert_frame_equal(monthly, fresh_monthly, check_exact=True)
+
+
+def write_1990s_panel(landing: Path, seed: int = 1997) -> None:
+    """Transactions of 1994–1999 in a legal shape unlike the demo: several files, an extra column, several
+    line items a day, accounts that churn, come back and move between vendors."""
+    rng = np.random.default_rng(seed)
+    vendors = ["openai", "anthropic", "acme-ai"]
+    (landing / "market/vendors").mkdir(parents=True)
+    (landing / "market/vendors/vendors.csv").write_text(
+        "vendor_id,vendor_name\nopenai,OpenAI\nanthropic,Anthropic\nacme-ai,Acme AI\n"
+    )
+    accounts = [f"acct-{i:03d}" for i in range(40)]
+    segments = rng.choice(["enterprise", "smb", "consumer"], size=len(accounts))
+    (landing / "customers/accounts").mkdir(parents=True)
+    (landing / "customers/accounts/accounts.csv").write_text(
+        "account_id,segment\n" + "".join(f"{a},{s}\n" for a, s in zip(accounts, segments, strict=True))
+    )
+    files: dict[int, list[str]] = {}
+    for account in accounts:
+        for vendor in vendors:
+            active = rng.random() < 0.5
+            for month in range(72):  # 1994-01 .. 1999-12
+                active = active if rng.random() < 0.8 else not active
+                if not active:
+                    continue
+                year, month_of_year = 1994 + month // 12, month % 12 + 1
+                for _ in range(int(rng.integers(1, 3))):
+                    day = int(rng.integers(1, 29))
+                    amount = f"{int(rng.integers(0, 50_000)) / 100:.2f}"
+                    invoice = f"inv-{rng.integers(1e9)}"
+                    files.setdefault(year, []).append(
+                        f"{account},{vendor},{year}-{month_of_year:02d}-{day:02d},{amount},{invoice}"
+                    )
+    (landing / "customers/usage").mkdir(parents=True)
+    for year, rows in files.items():
+        text = "account_id,vendor_id,usage_date,amount_usd,invoice_id\n" + "\n".join(rows) + "\n"
+        (landing / f"customers/usage/transactions_{year}.csv").write_text(text)
+
+
+def test_transactions_from_the_1990s_give_the_independent_movements_retention_and_cohorts(tmp_path: Path):
+    settings = replace(Settings.from_env({}), home=tmp_path / "home")
+    write_1990s_panel(settings.landing_dir)
+    outcome = run_refresh(settings, progress=lambda _m: None, quiet=True)
+    assert outcome.success, outcome.message
+    sizes = assert_marts_match_independent(settings)
+    assert sizes["fct_revenue_movements"] > 0 and sizes["fct_cohort_retention"] > 0
+    with duckdb.connect(str(settings.published_path), read_only=True) as con:
+        first, last = con.execute("select min(month), max(month) from marts.fct_revenue_movements").fetchone()
+    assert (first.year, last.year) == (1994, 1999)
