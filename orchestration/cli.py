@@ -143,6 +143,10 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     print(f"quarantined or refused files: {len(status.quarantined)}")
     for item in status.quarantined[:20]:
         print(f"  {item['source_file']}: {item['reason']}")
+    if status.duplicates:
+        print(f"files not loaded because their bytes are already loaded: {len(status.duplicates)}")
+        for item in status.duplicates[:20]:
+            print(f"  {item['source_file']}: {item['reason']}")
     print(f"rejected rows in current files: {status.rejected_rows:,}")
     for reason, count in list(status.rejected_by_reason.items())[:10]:
         print(f"  {count:>8,}  {reason}")

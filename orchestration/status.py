@@ -25,6 +25,7 @@ class Status:
     mart_rows: dict[str, int] = field(default_factory=dict)
     freshness: list[dict[str, object]] = field(default_factory=list)
     quarantined: list[dict[str, object]] = field(default_factory=list)
+    duplicates: list[dict[str, object]] = field(default_factory=list)  # files not loaded: bytes current elsewhere
     rejected_rows: int = 0
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
     usage_newest_date: str | None = None
@@ -83,6 +84,7 @@ def collect_status(settings: Settings) -> Status:
     latest = log.sort("loaded_at", "load_id").group_by("source_file", maintain_order=True).last()
     bad = latest.filter(pl.col("status").is_in(["quarantined", "refused", "unrecognised"]))
     status.quarantined = bad.select("source_file", "status", "reason").to_dicts()
+    status.duplicates = latest.filter(pl.col("status") == "duplicate").select("source_file", "reason").to_dicts()
     current_all = archive.current_versions(log)
     status.rejected_rows = int(current_all["rejected_rows"].sum() or 0)
     if status.rejected_rows:

@@ -305,6 +305,11 @@ def test_a_copy_under_a_second_name_in_a_later_run_is_logged_as_a_duplicate_and_
     assert (copy.status, copy.reason) == ("duplicate", "same bytes as customers/usage/jan.csv")
     assert current_usage(base)["amount_usd"].cast(pl.Float64).sum() == 100
     assert ingest(base)["customers/usage"].count("duplicate") == 0  # logged once
+    from orchestration.status import collect_status
+
+    assert collect_status(base).duplicates == [
+        {"source_file": "customers/usage/jan (copy).csv", "reason": "same bytes as customers/usage/jan.csv"}
+    ]
 
 
 def test_two_new_files_with_the_same_bytes_load_once_the_first_by_path(base):
