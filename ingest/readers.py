@@ -60,7 +60,7 @@ def _read_csv(path: Path) -> pl.LazyFrame:
         frame = pl.scan_csv(path, infer_schema=False, encoding="utf8", quote_char='"', raise_if_empty=True)
         names = frame.collect_schema().names()
     except (pl.exceptions.PolarsError, OSError) as err:
-        raise FileProblem(f"unreadable CSV: {_first_line(err)}") from None
+        raise FileProblem(f"unreadable CSV: {first_line(err)}") from None
     blank = pl.all_horizontal(pl.all().is_null())  # a blank line, or one of separators only, is no row
     return frame.rename(_normalised_names(names)).filter(~blank)
 
@@ -81,7 +81,7 @@ def _read_parquet(path: Path) -> pl.LazyFrame:
         frame = pl.scan_parquet(path)
         names = frame.collect_schema().names()
     except (pl.exceptions.PolarsError, OSError) as err:
-        raise FileProblem(f"unreadable Parquet: {_first_line(err)}") from None
+        raise FileProblem(f"unreadable Parquet: {first_line(err)}") from None
     return frame.rename(_normalised_names(names))
 
 
@@ -162,6 +162,7 @@ def read_landing_file(path: Path) -> pl.LazyFrame:
     return readers[suffix](path)
 
 
-def _first_line(err: BaseException) -> str:
+def first_line(err: BaseException) -> str:
+    """The first line of an error's message (at most 300 characters), for a one-line reason."""
     text = str(err).strip().splitlines()
     return text[0][:300] if text else type(err).__name__

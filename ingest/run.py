@@ -22,7 +22,7 @@ from ingest import archive, landing
 from ingest.contracts import INDICATORS, Dataset
 from ingest.contracts import dataset as dataset_by_name
 from ingest.history import known_raw_paths
-from ingest.readers import NOT_UTF8, FileProblem, first_long_row, read_landing_file
+from ingest.readers import NOT_UTF8, FileProblem, first_line, first_long_row, read_landing_file
 from ingest.settings import INDICATOR_CATALOG, Settings
 from ingest.validate import REASON, ROW_NUMBER, KnownIds, Validated, validate
 
@@ -138,21 +138,16 @@ def _load_file(
     except FileProblem as problem:
         reason = str(problem)
     except pl.exceptions.PolarsError as err:  # a problem that only shows while reading the whole file
-        detail = _first_line(err)
+        detail = first_line(err)
         reason = NOT_UTF8 if "utf-8" in detail.lower() else f"unreadable: {detail}"
         long_row = first_long_row(staged.path) if "more fields" in detail and staged.path.suffix == ".csv" else None
         reason = f"unreadable: {long_row}" if long_row else reason
     except (OSError, MemoryError):
         raise
     except Exception as err:  # any other failure of one file's content must not stop the other files
-        reason = f"could not be read: {type(err).__name__}: {_first_line(err)}"
+        reason = f"could not be read: {type(err).__name__}: {first_line(err)}"
     target = archive.quarantine(settings, staged.path, relpath, staged.sha256, reason)
     return {"status": "quarantined", "reason": reason, "quarantine_path": str(target)}
-
-
-def _first_line(err: BaseException) -> str:
-    lines = str(err).strip().splitlines()
-    return lines[0][:300] if lines else type(err).__name__
 
 
 def _sha_or_problem(item: landing.LandingFile) -> tuple[str, str | None]:
